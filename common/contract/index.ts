@@ -1,0 +1,3 @@
+export * from './engine.js';
+export * from './checkTrainRequest.js';
+export * from './bridge.js';

@@ -1,0 +1,3 @@
+export * from './ModelDoc.js';
+export * from './inferShapes.js';
+export * from './lowerModel.js';

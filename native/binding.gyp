@@ -1,0 +1,53 @@
+{
+  "targets": [
+    {
+      "target_name": "kiln_native",
+      "sources": [
+        "binding/addon.cpp",
+        "src/exec/spec.cpp",
+        "src/exec/trainer.cpp",
+        "src/optim/sgd.cpp",
+        "src/rng.cpp",
+        "backends/cpu/dense.cpp",
+        "backends/cpu/softmax_xent.cpp"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "include",
+        "src",
+        "backends"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        # Node-API calls that fail because the environment is shutting down
+        # (process.exit or worker termination during a fit) must not abort.
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
+      ],
+      # -ffp-contract=off: no fused multiply-add, so the same seed gives the same
+      # numbers on x86-64 and arm64. No -march=native: the binary must be portable.
+      "cflags_cc": [ "-std=c++17", "-O3", "-ffp-contract=off" ],
+      "conditions": [
+        [ "OS=='mac'", {
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "CLANG_CXX_LIBRARY": "libc++",
+            "MACOSX_DEPLOYMENT_TARGET": "10.15",
+            "GCC_ENABLE_CPP_EXCEPTIONS": "NO",
+            "GCC_OPTIMIZATION_LEVEL": "3",
+            "OTHER_CPLUSPLUSFLAGS": [ "-ffp-contract=off" ]
+          }
+        } ],
+        [ "OS=='win'", {
+          "defines": [ "NOMINMAX" ],
+          "msvs_settings": {
+            "VCCLCompilerTool": {
+              "AdditionalOptions": [ "/std:c++17", "/O2", "/fp:precise" ],
+              "ExceptionHandling": 0
+            }
+          }
+        } ]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { EngineEvents, MetricPoint, TrainConfig } from '../../common/contract/index.js';
+import { defaultModel } from '../../common/model/index.js';
+import { connectRpc, nextEvent, startKilnServe, type ServeProcess } from '../support/kilnServe.js';
+
+const config: TrainConfig = { dataset: 'iris', epochs: 60, batchSize: 16, learningRate: 0.05, seed: 1 };
+
+let serve: ServeProcess;
+
+beforeAll(async () => {
+  serve = await startKilnServe();
+});
+
+afterAll(async () => {
+  await serve?.stop();
+});
+
+function get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`http://127.0.0.1:${serve.port}${path}`, { headers });
+}
+
+describe('kiln serve', () => {
+  it('serves the page only with the token, on the expected Host', async () => {
+    expect((await get('/')).status).toBe(403);
+    expect((await get('/?token=wrong')).status).toBe(403);
+    const page = await get(`/?token=${serve.token}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const cookie = page.headers.get('set-cookie')!.split(';')[0];
+    expect((await get('/index.html', { cookie })).status).toBe(200);
+    expect((await get('/../package.json', { cookie })).status).toBe(404);
+  });
+
+  it('refuses WebSocket connections without the token', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${serve.port}/rpc`);
+    const outcome = await new Promise((resolve) => {
+      socket.once('open', () => resolve('open'));
+      socket.once('error', () => resolve('refused'));
+    });
+    expect(outcome).toBe('refused');
+  });
+
+  it('answers a malformed RPC message with an error and keeps serving', async () => {
+    const { socket, engine, client } = await connectRpc(serve.port, serve.token);
+    const reply = await new Promise<unknown>((resolve) => {
+      socket.once('message', (data) => resolve(JSON.parse(data.toString())));
+      socket.send('{"kind": "call", "method": 12');
+    });
+    expect(reply).toMatchObject({ kind: 'error', id: null, error: { code: 'RPC_PARSE_ERROR' } });
+    await expect(client.call('noSuchMethod')).rejects.toMatchObject({ code: 'RPC_UNKNOWN_METHOD' });
+    const info = await engine.ping();
+    expect(info.version).toMatch(/kiln-native/);
+    client.close();
+  });
+
+  it('trains Iris and streams the loss in batches of at most 20 a second', async () => {
+    const { engine, client } = await connectRpc(serve.port, serve.token);
+    const batches: { at: number; points: MetricPoint[] }[] = [];
+    client.onEvent((event, data) => {
+      if (event === 'run.didMetrics') batches.push({ at: Date.now(), points: (data as EngineEvents['run.didMetrics']).points });
+    });
+    const ended = nextEvent<EngineEvents['run.didEnd']>(client, 'run.didEnd');
+    const { runId } = await engine.startRun({ model: defaultModel(), config });
+    const end = await ended;
+    expect(end).toMatchObject({ runId, status: 'completed', steps: 60 * 10 });
+    const points = batches.flatMap((b) => b.points);
+    expect(points.map((p) => p.step)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(points.at(-1)!.loss).toBeLessThan(points[0].loss);
+    expect(end.accuracy).toBeGreaterThan(0.9);
+    // The batcher keeps 50 ms between batches (20 a second); allow a little timer jitter.
+    for (let i = 1; i < batches.length; i++) expect(batches[i].at - batches[i - 1].at).toBeGreaterThanOrEqual(40);
+    client.close();
+  });
+
+  it('rejects a model that does not fit the data, naming the layer', async () => {
+    const { engine, client } = await connectRpc(serve.port, serve.token);
+    const model = defaultModel();
+    model.layers[2] = { id: 'dense_2', name: 'out', type: 'Dense', params: { units: 5, activation: 'softmax', use_bias: true } };
+    await expect(engine.startRun({ model, config })).rejects.toMatchObject({
+      code: 'INVALID_MODEL',
+      message: "Dense 'out' has 5 units but Iris has 3 classes: set units to 3",
+    });
+    client.close();
+  });
+
+  it('reports a killed engine and starts a new one on the next call', async () => {
+    const { engine, client } = await connectRpc(serve.port, serve.token);
+    const { pid } = await engine.ping();
+    const firstMetrics = nextEvent(client, 'run.didMetrics');
+    const stopped = nextEvent<EngineEvents['engine.didStop']>(client, 'engine.didStop');
+    await engine.startRun({ model: defaultModel(), config: { ...config, epochs: 1_000_000 } });
+    await firstMetrics;
+    process.kill(pid, 'SIGKILL');
+    expect((await stopped).reason).toMatch(/SIGKILL/);
+    const next = await engine.ping();
+    expect(next.pid).not.toBe(pid);
+    const ended = nextEvent<EngineEvents['run.didEnd']>(client, 'run.didEnd');
+    await engine.startRun({ model: defaultModel(), config: { ...config, epochs: 5 } });
+    expect((await ended).status).toBe('completed');
+    client.close();
+  });
+});
