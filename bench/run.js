@@ -39,7 +39,7 @@ async function benchKiln(c) {
 function benchPeers() {
   const python = `${root}.venv/bin/python`;
   if (!existsSync(python)) return { missing: 'python3 -m venv .venv && .venv/bin/pip install --retries 0 --timeout 2 torch==2.13.0 tensorflow-cpu==2.21.0' };
-  const out = execFileSync(python, [`${root}bench/peers/mlp_train.py`, JSON.stringify(CASES)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const out = execFileSync(python, [`${root}bench/peers/mlp_train.py`, JSON.stringify(CASES)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '3' } });
   return { results: out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
 }
 

@@ -31,19 +31,37 @@ function checkModel(v: unknown): Checked<ModelDoc> {
   return { ok: true, value: { layers: v.layers as LayerDoc[], edges: v.edges as ModelDoc['edges'] } };
 }
 
-function positiveInt(v: unknown, name: string, max: number): string | null {
-  return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max ? null : `${name} must be a whole number from 1 to ${max}, got ${JSON.stringify(v)}`;
+/** A problem with one training setting, in the user's terms. */
+export interface ConfigProblem {
+  field: keyof TrainConfig;
+  message: string;
+}
+
+const MAX_EPOCHS = 1_000_000;
+const MAX_BATCH = 1_000_000;
+
+function wholeNumber(v: unknown, min: number, max: number): boolean {
+  return Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+}
+
+/** Every problem with a training configuration (empty when it can be trained); the editor shows these live. */
+export function trainConfigProblems(v: Partial<Record<keyof TrainConfig, unknown>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (typeof v.dataset !== 'string' || v.dataset === '') problems.push({ field: 'dataset', message: 'Choose a dataset.' });
+  if (!wholeNumber(v.epochs, 1, MAX_EPOCHS)) problems.push({ field: 'epochs', message: `Epochs must be a whole number from 1 to ${MAX_EPOCHS.toLocaleString('en')}, got ${JSON.stringify(v.epochs)}.` });
+  if (!wholeNumber(v.batchSize, 1, MAX_BATCH)) problems.push({ field: 'batchSize', message: `Batch size must be a whole number from 1 to ${MAX_BATCH.toLocaleString('en')}, got ${JSON.stringify(v.batchSize)}.` });
+  const lr = v.learningRate;
+  if (!(typeof lr === 'number' && Number.isFinite(lr) && lr > 0 && lr <= 10)) {
+    problems.push({ field: 'learningRate', message: `Learning rate must be a number above 0 and at most 10, such as 0.05; got ${JSON.stringify(lr)}.` });
+  }
+  if (!wholeNumber(v.seed, 0, Number.MAX_SAFE_INTEGER)) problems.push({ field: 'seed', message: `Seed must be a whole number of 0 or more, got ${JSON.stringify(v.seed)}.` });
+  return problems;
 }
 
 function checkConfig(v: unknown): Checked<TrainConfig> {
   if (!isRecord(v)) return { ok: false, message: 'the training configuration is missing' };
-  const problem =
-    (typeof v.dataset === 'string' ? null : 'choose a dataset') ??
-    positiveInt(v.epochs, 'epochs', 1_000_000) ??
-    positiveInt(v.batchSize, 'batch size', 1_000_000) ??
-    (typeof v.learningRate === 'number' && v.learningRate > 0 && v.learningRate <= 10 ? null : `learning rate must be a number above 0 and at most 10, got ${JSON.stringify(v.learningRate)}`) ??
-    (Number.isInteger(v.seed) && (v.seed as number) >= 0 ? null : `seed must be a whole number of 0 or more, got ${JSON.stringify(v.seed)}`);
-  if (problem) return { ok: false, message: problem };
+  const [problem] = trainConfigProblems(v);
+  if (problem) return { ok: false, message: problem.message };
   return { ok: true, value: { dataset: v.dataset as string, epochs: v.epochs as number, batchSize: v.batchSize as number, learningRate: v.learningRate as number, seed: v.seed as number } };
 }
 

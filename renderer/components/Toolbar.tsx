@@ -1,5 +1,5 @@
 import { useEditor, useRun, useServices } from '../AppServices.js';
-import { configProblems } from '../stores/runStore.js';
+import { trainConfigProblems, type TrainConfig } from '../../common/contract/index.js';
 import { NumberField } from './NumberField.js';
 import { StatusPill } from './StatusPill.js';
 
@@ -18,17 +18,18 @@ export function Toolbar() {
   const status = useRun((s) => s.status);
   const message = useRun((s) => s.message);
   const config = useRun((s) => s.config);
+  const dataset = useRun((s) => s.datasets.find((d) => d.id === s.config.dataset));
   const issues = useEditor((s) => s.report.issues);
   const training = status === 'training';
-  const problems = configProblems(config);
-  const blockers = [...issues.map((i) => i.message), ...problems];
+  const problems = trainConfigProblems(config);
+  const blockers = [...issues.map((i) => i.message), ...problems.map((p) => p.message)];
   const canTrain = blockers.length === 0;
   const buttonTitle = training
     ? 'Stop the current run'
     : canTrain
       ? 'Train the model on the dataset'
       : `Fix these first:\n• ${blockers.join('\n• ')}`;
-  const problemOf = (prefix: string) => problems.find((p) => p.startsWith(prefix)) ?? null;
+  const problemOf = (field: keyof TrainConfig) => problems.find((p) => p.field === field)?.message ?? null;
 
   return (
     <header className="toolbar">
@@ -37,9 +38,11 @@ export function Toolbar() {
         <span className="brand-name">Kiln</span>
       </div>
       <div className="toolbar-sep" />
-      <div className="dataset-chip" title="Fisher's Iris flowers: sepal and petal length and width, three species" data-testid="dataset">
+      <div className="dataset-chip" title={dataset ? `${dataset.classNames.join(', ')}. Source: ${dataset.source}` : undefined} data-testid="dataset">
         <span className="chip-label">Dataset</span>
-        <span className="chip-value">Iris (150 rows, 4 features, 3 classes)</span>
+        <span className="chip-value">
+          {dataset ? `${dataset.name} (${dataset.rows} rows, ${dataset.features} features, ${dataset.classes} classes)` : config.dataset}
+        </span>
       </div>
       <div className="toolbar-fields">
         <NumberField
@@ -49,7 +52,7 @@ export function Toolbar() {
           step={1}
           value={config.epochs}
           disabled={training}
-          problem={problemOf('Epochs')}
+          problem={problemOf('epochs')}
           onValueChange={(epochs) => run.getState().setConfig({ epochs })}
         />
         <NumberField
@@ -59,7 +62,7 @@ export function Toolbar() {
           step={1}
           value={config.batchSize}
           disabled={training}
-          problem={problemOf('Batch size')}
+          problem={problemOf('batchSize')}
           onValueChange={(batchSize) => run.getState().setConfig({ batchSize })}
         />
         <NumberField
@@ -69,7 +72,7 @@ export function Toolbar() {
           step={0.01}
           value={config.learningRate}
           disabled={training}
-          problem={problemOf('Learning rate')}
+          problem={problemOf('learningRate')}
           onValueChange={(learningRate) => run.getState().setConfig({ learningRate })}
         />
       </div>

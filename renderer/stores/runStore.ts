@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import {
   EngineErrorCode,
   type EngineEvents,
+  type DatasetInfo,
   type EngineInfo,
   type IEngineService,
   type RunEnd,
@@ -38,6 +39,8 @@ export interface RunState {
   message: string;
   config: TrainConfig;
   engine: EngineInfo | null;
+  /** The datasets the engine offers, as it reported them on connect. */
+  datasets: DatasetInfo[];
   /** Final figures of the last run that ended, if it reported them. */
   finalLoss: number | null;
   finalAccuracy: number | null;
@@ -82,19 +85,6 @@ function errorText(err: unknown): string {
         .filter((m): m is string => m !== null && !base.includes(m))
     : [];
   return issues.length > 0 ? `${base}: ${issues.join('; ')}` : base;
-}
-
-/** What is wrong with a training configuration, in the user's terms (empty when it can be sent). */
-export function configProblems(config: TrainConfig): string[] {
-  const problems: string[] = [];
-  const whole = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
-  if (!whole(config.epochs, 1, 1_000_000)) problems.push('Epochs must be a whole number from 1 to 1,000,000.');
-  if (!whole(config.batchSize, 1, 1_000_000)) problems.push('Batch size must be a whole number from 1 to 1,000,000.');
-  if (!(Number.isFinite(config.learningRate) && config.learningRate > 0 && config.learningRate <= 10)) {
-    problems.push('Learning rate must be a number above 0 and at most 10, such as 0.05.');
-  }
-  if (!whole(config.seed, 0, Number.MAX_SAFE_INTEGER)) problems.push('Seed must be a whole number of 0 or more.');
-  return problems;
 }
 
 export function formatLoss(loss: number | null | undefined): string {
@@ -213,15 +203,16 @@ export function createRunStore(options: RunStoreOptions): RunStore {
       message: 'Connecting to the engine…',
       config: { ...DEFAULT_TRAIN_CONFIG, ...options.config },
       engine: null,
+      datasets: [],
       finalLoss: null,
       finalAccuracy: null,
 
       async connect() {
         set({ status: 'connecting', message: 'Connecting to the engine…' });
         try {
-          const info = await engine.ping();
+          const [info, datasets] = await Promise.all([engine.ping(), engine.listDatasets()]);
           if (get().status !== 'connecting') return;
-          set({ status: 'ready', engine: info, message: `Engine ${info.version} ready. Press Train to fit the model.` });
+          set({ status: 'ready', engine: info, datasets, message: `Engine ${info.version} ready. Press Train to fit the model.` });
         } catch (err) {
           if (get().status === 'connecting') showCallError(err, 'The engine did not answer');
         }
@@ -245,7 +236,8 @@ export function createRunStore(options: RunStoreOptions): RunStore {
           const queued = pendingEvents ?? [];
           pendingEvents = null;
           const c = get().config;
-          set({ runId, message: `Training on ${c.dataset === 'iris' ? 'Iris' : c.dataset}: ${c.epochs} epochs, batch size ${c.batchSize}, learning rate ${c.learningRate}…` });
+          const dataset = get().datasets.find((d) => d.id === c.dataset)?.name ?? c.dataset;
+          set({ runId, message: `Training on ${dataset}: ${c.epochs} epochs, batch size ${c.batchSize}, learning rate ${c.learningRate}…` });
           for (const item of queued) {
             if (item.name === 'run.didMetrics') handleMetrics(item.data);
             else handleEnd(item.data);

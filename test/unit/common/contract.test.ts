@@ -14,7 +14,7 @@ describe('train request checks', () => {
     expect(checkTrainRequest({ model: { layers: 'x' }, config })).toMatchObject({ ok: false, message: 'the model needs "layers" and "edges" lists' });
     const conv = { ...defaultModel(), layers: [{ id: 'c', name: 'conv', type: 'Conv2D', params: {} }] };
     expect(checkTrainRequest({ model: conv, config })).toMatchObject({ ok: false, message: expect.stringMatching(/'conv' has type "Conv2D"/) });
-    expect(checkTrainRequest({ model: defaultModel(), config: { ...config, epochs: 0 } })).toMatchObject({ ok: false, field: 'config', message: 'epochs must be a whole number from 1 to 1000000, got 0' });
-    expect(checkTrainRequest({ model: defaultModel(), config: { ...config, learningRate: -1 } })).toMatchObject({ ok: false, message: expect.stringMatching(/learning rate/) });
+    expect(checkTrainRequest({ model: defaultModel(), config: { ...config, epochs: 0 } })).toMatchObject({ ok: false, field: 'config', message: 'Epochs must be a whole number from 1 to 1,000,000, got 0.' });
+    expect(checkTrainRequest({ model: defaultModel(), config: { ...config, learningRate: -1 } })).toMatchObject({ ok: false, message: expect.stringMatching(/Learning rate/) });
   });
 });

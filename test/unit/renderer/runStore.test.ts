@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineInfo, IEngineService, RunEnd, TrainRequest } from '../../../common/contract/index.js';
+import type { DatasetInfo, EngineInfo, IEngineService, RunEnd, TrainRequest } from '../../../common/contract/index.js';
 import { defaultModel } from '../../../common/model/index.js';
 import { MemoryTransport, RpcServer, ServiceError } from '../../../common/rpc/index.js';
 import { createRpcHost, type RpcHostAdapter } from '../../../renderer/host/rpcHost.js';
 import { createEditorStore } from '../../../renderer/stores/editorStore.js';
 import { MetricsBuffer } from '../../../renderer/stores/metricsBuffer.js';
 import { createRunStore, type RunStore } from '../../../renderer/stores/runStore.js';
+
+const IRIS: DatasetInfo = { id: 'iris', name: 'Iris', rows: 150, features: 4, classes: 3, classNames: ['setosa', 'versicolor', 'virginica'], source: 'test' };
 
 /** A stand-in engine host: records requests; the test emits events through `server`. */
 class FakeEngine implements IEngineService {
@@ -17,8 +19,8 @@ class FakeEngine implements IEngineService {
   async ping(): Promise<EngineInfo> {
     return { version: '0.0.0-test', pid: 4242 };
   }
-  async listDatasets() {
-    return [];
+  async listDatasets(): Promise<DatasetInfo[]> {
+    return [IRIS];
   }
   async startRun(request: TrainRequest): Promise<{ runId: string }> {
     if (this.failStart) throw this.failStart;
@@ -69,6 +71,7 @@ describe('runStore over rpcHost', () => {
     await run.getState().connect();
     expect(run.getState().status).toBe('ready');
     expect(run.getState().engine).toEqual({ version: '0.0.0-test', pid: 4242 });
+    expect(run.getState().datasets).toEqual([IRIS]);
   });
 
   it('train() sends the model and config to startRun and records the run id', async () => {
