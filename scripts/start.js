@@ -9,7 +9,7 @@ const binary = electronBinary();
 const [command, args] = binary
   ? [binary, [root]]
   : [process.execPath, [fileURLToPath(new URL('../bin/kiln.js', import.meta.url)), 'serve', ...process.argv.slice(2)]];
-if (!binary) console.log('Electron is not installed here, so Kiln runs in your browser instead.');
+if (!binary) console.log("Electron's binary is not installed here, so Kiln runs in your browser instead.");
 const child = spawn(command, args, { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));

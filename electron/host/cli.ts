@@ -39,6 +39,9 @@ async function serve(args: string[]): Promise<number> {
     throw err;
   });
   console.log(`Kiln is serving the studio at ${server.url}`);
+  if (values.host === '0.0.0.0' || values.host === '::') {
+    console.log('It listens on every network interface: anyone on your network with this token can use it.');
+  }
   console.log('Open that URL in a browser (it carries the access token). Press Ctrl+C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

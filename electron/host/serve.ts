@@ -67,7 +67,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const relay = new EngineRelay();
   let port = 0;
 
+  // Listening on every interface (0.0.0.0 or ::) means the user wants other machines to connect,
+  // under whatever name they use; the token still guards every request.
+  const anyInterface = host === '0.0.0.0' || host === '::';
   const allowedHost = (req: IncomingMessage): boolean => {
+    if (anyInterface) return true;
     const names = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host}:${port}`]);
     return names.has(req.headers.host ?? '');
   };
@@ -99,8 +103,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // A browser always sends Origin: only the studio's own page may open the socket.
     const origin = req.headers.origin;
-    const originOk = origin === undefined || [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://${host}:${port}`].includes(origin);
+    const originOk = origin === undefined || origin === `http://${req.headers.host}`;
     if (url.pathname !== '/rpc' || !allowedHost(req) || !originOk || !authorised(req, url)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -114,7 +119,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
   port = (server.address() as AddressInfo).port;
   relay.warmUp();
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const urlHost = anyInterface ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,
     port,

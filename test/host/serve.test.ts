@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EngineEvents, MetricPoint, TrainConfig } from '../../common/contract/index.js';
@@ -99,5 +100,26 @@ describe('kiln serve', () => {
     await engine.startRun({ model: defaultModel(), config: { ...config, epochs: 5 } });
     expect((await ended).status).toBe('completed');
     client.close();
+  });
+});
+
+describe('kiln serve security', () => {
+  it('refuses a foreign Host header and a foreign Origin', async () => {
+    // fetch may not set Host, so ask with node:http as a DNS-rebinding page's request would arrive.
+    const status = await new Promise((resolve, reject) => {
+      request({ port: serve.port, host: '127.0.0.1', path: `/?token=${serve.token}`, headers: { host: 'evil.example:80' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(421);
+    const socket = new WebSocket(`ws://127.0.0.1:${serve.port}/rpc?token=${serve.token}`, { origin: 'http://evil.example' });
+    const outcome = await new Promise((resolve) => {
+      socket.once('open', () => resolve('open'));
+      socket.once('error', () => resolve('refused'));
+    });
+    expect(outcome).toBe('refused');
   });
 });
