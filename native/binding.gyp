@@ -2,15 +2,7 @@
   "targets": [
     {
       "target_name": "kiln_native",
-      "sources": [
-        "binding/addon.cpp",
-        "src/exec/spec.cpp",
-        "src/exec/trainer.cpp",
-        "src/optim/sgd.cpp",
-        "src/rng.cpp",
-        "backends/cpu/dense.cpp",
-        "backends/cpu/softmax_xent.cpp"
-      ],
+      "sources": [ "<!@(node sources.cjs)" ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "include",

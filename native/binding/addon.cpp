@@ -15,6 +15,9 @@
 
 #include "kiln/engine.h"
 
+void kiln_register_graph_binding(Napi::Env env, Napi::Object exports);
+void kiln_register_gemm_binding(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -545,6 +548,8 @@ Napi::Value version(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, version, "version"));
   exports.Set("Trainer", trainer_wrap::define(env));
+  kiln_register_graph_binding(env, exports);
+  kiln_register_gemm_binding(env, exports);
   return exports;
 }
 

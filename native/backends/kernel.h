@@ -1,0 +1,48 @@
+// The interface between the executor and a backend: one kernel per (op, dtype).
+#pragma once
+
+#include <vector>
+
+#include "kiln/ir.h"
+
+namespace kiln {
+
+class thread_pool;
+
+struct tensor_view {
+  void* data = nullptr;
+  const shape_t* shape = nullptr;
+  kiln_dtype dtype = kiln_dtype_f32;
+  int64_t size = 0;  // elements
+
+  template <typename T>
+  T* as() const { return static_cast<T*>(data); }
+};
+
+struct kernel_args {
+  const node& n;
+  const std::vector<tensor_view>& in;
+  const std::vector<tensor_view>& out;
+  thread_pool* pool;  // may be null: run on the calling thread
+};
+
+using kernel_fn = void (*)(const kernel_args& a);
+
+// Kernels are chosen by the dtype of the node's first input (or first output for ops without
+// inputs), so e.g. argmax is keyed by its float input and gather by its float params.
+class kernel_table {
+ public:
+  static constexpr int32_t dtypes = 3;  // f32, f64, i32
+  void set(kiln_op op, kiln_dtype t, kernel_fn fn) { fns_[op][t] = fn; }
+  kernel_fn get(kiln_op op, kiln_dtype t) const {
+    return t >= 0 && t < dtypes ? fns_[op][t] : nullptr;
+  }
+
+ private:
+  kernel_fn fns_[kiln_op_count][dtypes] = {};
+};
+
+// The dtype a node's kernel is looked up by.
+kiln_dtype kernel_dtype(const graph& g, const node& n);
+
+}  // namespace kiln

@@ -1,0 +1,25 @@
+#include "reference/reference.h"
+
+namespace kiln {
+
+kiln_dtype kernel_dtype(const graph& g, const node& n) {
+  return n.inputs.empty() ? g.val(n.outputs[0]).dtype : g.val(n.inputs[0]).dtype;
+}
+
+const kernel_table& reference_kernels() {
+  static const kernel_table table = [] {
+    kernel_table t;
+    register_reference_source(t);
+    register_reference_linear(t);
+    register_reference_elementwise(t);
+    register_reference_reduce(t);
+    register_reference_softmax(t);
+    register_reference_shape(t);
+    register_reference_conv(t);
+    register_reference_norm(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace kiln
