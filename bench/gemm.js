@@ -1,10 +1,11 @@
 // `node bench/gemm.js [size ...]`: float32 GEMM throughput of Kiln's CPU kernel on each path this
 // CPU supports, next to PyTorch's torch.mm in the same run, both on 2 threads. Square sizes,
-// 1024 by default. GFLOP/s = 2 m n k / seconds, best of several runs after warm-up. Prints
-// figures and ratios; asserts nothing.
-import { execFileSync } from 'node:child_process';
+// 1024 by default. GFLOP/s = 2 m n k / seconds of the best run after warm-up. Prints figures
+// and ratios; asserts nothing.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -12,7 +13,8 @@ const addon = createRequire(import.meta.url)(process.env.KILN_ADDON ?? `${root}n
 
 const THREADS = 2;
 const WARMUP = 3;
-const RUNS = 10;
+const ROUNDS = 5;
+const RUNS = 4;
 const sizes = process.argv.slice(2).map(Number).filter((s) => Number.isInteger(s) && s > 0);
 if (sizes.length === 0) sizes.push(1024);
 
@@ -26,83 +28,94 @@ function random(count) {
   return out;
 }
 
-async function benchKiln(size, isa) {
-  const a = random(size * size);
-  const b = random(size * size);
-  const c = new Float32Array(size * size);
-  const run = () => addon.gemm(false, false, size, size, size, 1, a, b, 0, c, { isa, threads: THREADS });
-  for (let i = 0; i < WARMUP; i++) await run();
+// Best seconds of `runs` calls of Kiln's gemm.
+async function timeKiln(size, isa, arrays, runs) {
+  const { a, b, c } = arrays;
   let best = Infinity;
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    await run();
+    await addon.gemm(false, false, size, size, size, 1, a, b, 0, c, { isa, threads: THREADS });
     best = Math.min(best, (performance.now() - start) / 1000);
   }
-  return (2 * size ** 3) / best / 1e9;
+  return best;
 }
 
-const TORCH_SNIPPET = `
-import json, sys, time, torch
-threads, warmup, runs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-torch.set_num_threads(threads)
-for size in json.loads(sys.argv[4]):
-    a = torch.rand(size, size) * 2 - 1
-    b = torch.rand(size, size) * 2 - 1
-    c = torch.empty(size, size)
-    for _ in range(warmup):
-        torch.mm(a, b, out=c)
+// PyTorch in one long-lived process: each input line "size runs" is answered with the best
+// seconds of `runs` torch.mm calls (the first request for a size warms up first).
+const TORCH_SERVER = `
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[1]))
+print(torch.__version__, flush=True)
+mats = {}
+for line in sys.stdin:
+    size, runs = map(int, line.split())
+    if size not in mats:
+        mats[size] = (torch.rand(size, size) * 2 - 1, torch.rand(size, size) * 2 - 1, torch.empty(size, size))
+        for _ in range(int(sys.argv[2])):
+            torch.mm(mats[size][0], mats[size][1], out=mats[size][2])
+    a, b, c = mats[size]
     best = float('inf')
     for _ in range(runs):
         start = time.perf_counter()
         torch.mm(a, b, out=c)
         best = min(best, time.perf_counter() - start)
-    print(json.dumps({'size': size, 'gflops': 2 * size ** 3 / best / 1e9, 'torch': torch.__version__}))
+    print(best, flush=True)
 `;
 
-function benchTorch() {
+// { version, time(size, runs), close() }, or { missing } when PyTorch cannot run.
+async function startTorch() {
   const python = `${root}.venv/bin/python`;
-  if (!existsSync(python)) return { missing: 'python3 -m venv .venv && .venv/bin/pip install torch==2.13.0' };
+  if (!existsSync(python)) return { missing: 'no .venv: python3 -m venv .venv && .venv/bin/pip install torch==2.13.0' };
+  const child = spawn(python, ['-c', TORCH_SERVER, String(THREADS), String(WARMUP)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, OMP_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS) },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.on('error', (error) => (stderr += error.message));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`torch exited: ${stderr.trim().split('\n').at(-1)}`);
+    return value;
+  };
   try {
-    const out = execFileSync(python, ['-c', TORCH_SNIPPET, String(THREADS), String(WARMUP), String(RUNS), JSON.stringify(sizes)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, OMP_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS) },
-    });
-    const results = out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    return { results: new Map(results.map((r) => [r.size, r])) };
+    return {
+      version: await next(),
+      time: async (size, runs) => {
+        child.stdin.write(`${size} ${runs}\n`);
+        return Number(await next());
+      },
+      close: () => child.stdin.end(),
+    };
   } catch (error) {
-    return { missing: `torch failed: ${String(error.stderr ?? error.message).trim().split('\n').at(-1)}` };
+    return { missing: error.message };
   }
-}
-
-function bestOf(x, y) {
-  if (!x.results || !y.results) return x.results ? x : y;
-  const results = new Map(x.results);
-  for (const [size, r] of y.results) if (!(results.get(size)?.gflops >= r.gflops)) results.set(size, r);
-  return { results };
 }
 
 const features = addon.cpuFeatures();
-console.log(`Kiln GEMM bench: float32, row-major, C = A B, ${THREADS} threads, best of ${RUNS} after ${WARMUP} warm-up runs`);
-console.log(`CPU: avx2=${features.avx2} fma=${features.fma} avx512f=${features.avx512f}; paths: ${features.supported.join(', ')} (default ${features.selected})\n`);
+console.log(`Kiln GEMM bench: float32, row-major, C = A B, ${THREADS} threads, best of ${ROUNDS} rounds x ${RUNS} runs after warm-up`);
+console.log(`CPU: avx2=${features.avx2} fma=${features.fma} avx512f=${features.avx512f}; paths: ${features.supported.join(', ')} (default ${features.selected})`);
+const torch = await startTorch();
+console.log(torch.missing ? `PyTorch: not measured (${torch.missing})\n` : `PyTorch ${torch.version}: torch.mm in a separate process\n`);
 
-// PyTorch runs before and after Kiln and keeps its better figure, so a burst of load from
-// elsewhere on the machine does not flatter Kiln's ratio.
-const torchBefore = benchTorch();
-const kiln = new Map();
+// Kiln and PyTorch take turns, round after round, so load from elsewhere on the machine hits
+// both alike; each keeps its best time.
 for (const size of sizes) {
-  for (const isa of features.supported) kiln.set(`${size}/${isa}`, await benchKiln(size, isa));
-}
-const torch = bestOf(torchBefore, benchTorch());
-
-for (const size of sizes) {
-  console.log(`${size} x ${size} x ${size}`);
-  const peer = torch.results?.get(size);
-  for (const isa of features.supported) {
-    const gflops = kiln.get(`${size}/${isa}`);
-    const ratio = peer ? `   kiln/pytorch = ${(gflops / peer.gflops).toFixed(2)}x` : '';
-    console.log(`  kiln ${isa.padEnd(7)} ${gflops.toFixed(1).padStart(8)} GFLOP/s${ratio}`);
+  const arrays = { a: random(size * size), b: random(size * size), c: new Float32Array(size * size) };
+  const best = new Map();
+  const keep = (key, seconds) => best.set(key, Math.min(best.get(key) ?? Infinity, seconds));
+  for (const isa of features.supported) await timeKiln(size, isa, arrays, WARMUP);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const isa of features.supported) keep(isa, await timeKiln(size, isa, arrays, RUNS));
+    if (!torch.missing) keep('torch', await torch.time(size, RUNS));
   }
-  if (peer) console.log(`  pytorch ${peer.torch.padEnd(4)} ${peer.gflops.toFixed(1).padStart(8)} GFLOP/s (torch.mm)`);
-  else console.log(`  pytorch  not measured: ${torch.missing}`);
+  const gflops = (key) => ((2 * size ** 3) / best.get(key) / 1e9).toFixed(1).padStart(8);
+  console.log(`${size} x ${size} x ${size}`);
+  for (const isa of features.supported) {
+    const ratio = torch.missing ? '' : `   kiln/pytorch = ${(best.get('torch') / best.get(isa)).toFixed(2)}x`;
+    console.log(`  kiln ${isa.padEnd(7)} ${gflops(isa)} GFLOP/s${ratio}`);
+  }
+  if (!torch.missing) console.log(`  pytorch      ${gflops('torch')} GFLOP/s`);
 }
+if (!torch.missing) torch.close();
