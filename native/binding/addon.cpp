@@ -13,12 +13,17 @@
 #include <utility>
 #include <vector>
 
+#include "js_errors.h"
 #include "kiln/engine.h"
 
 void kiln_register_graph_binding(Napi::Env env, Napi::Object exports);
 void kiln_register_gemm_binding(Napi::Env env, Napi::Object exports);
 
 namespace {
+
+using kiln::js::throw_range;
+using kiln::js::throw_type;
+using kiln::js::type_name;
 
 // ---------------------------------------------------------------------------------------------
 // State shared between the JS object and any job running for it. A job holds its own
@@ -31,34 +36,10 @@ struct engine_state {
   bool training = false;  // a fit is running (JS thread only)
 };
 
-void throw_type(Napi::Env env, const std::string& message) {
-  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
-}
-
-void throw_range(Napi::Env env, const std::string& message) {
-  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
-}
-
 Napi::Promise rejected(Napi::Env env, const std::string& message) {
   Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
   deferred.Reject(Napi::Error::New(env, message).Value());
   return deferred.Promise();
-}
-
-const char* type_name(const Napi::Value& v) {
-  switch (v.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "a boolean";
-    case napi_number: return "a number";
-    case napi_string: return "a string";
-    case napi_symbol: return "a symbol";
-    case napi_object: return v.IsArray() ? "an array" : v.IsTypedArray() ? "a typed array" : "an object";
-    case napi_function: return "a function";
-    case napi_external: return "an external";
-    case napi_bigint: return "a bigint";
-  }
-  return "a value";
 }
 
 // Reads an integer-valued number in [min, max]. Throws and returns false otherwise.

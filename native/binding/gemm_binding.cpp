@@ -17,38 +17,19 @@
 #include <mutex>
 #include <string>
 
+#include "js_errors.h"
 #include "cpu/cpu_features.h"
 #include "cpu/gemm.h"
 #include "exec/thread_pool.h"
 
 namespace {
 
+using kiln::js::throw_range;
+using kiln::js::throw_type;
+using kiln::js::type_name;
+
 constexpr double kiln_max_dim = 2147483647.0;
 constexpr int32_t kiln_max_threads = 256;
-
-const char* value_type_name(const Napi::Value& v) {
-  switch (v.Type()) {
-    case napi_undefined: return "undefined";
-    case napi_null: return "null";
-    case napi_boolean: return "a boolean";
-    case napi_number: return "a number";
-    case napi_string: return "a string";
-    case napi_symbol: return "a symbol";
-    case napi_object: return v.IsArray() ? "an array" : v.IsTypedArray() ? "a typed array" : "an object";
-    case napi_function: return "a function";
-    case napi_external: return "an external";
-    case napi_bigint: return "a bigint";
-  }
-  return "a value";
-}
-
-void throw_type(Napi::Env env, const std::string& message) {
-  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
-}
-
-void throw_range(Napi::Env env, const std::string& message) {
-  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
-}
 
 std::string format_number(double d) {
   if (std::floor(d) == d && std::fabs(d) < 9.007199254740992e15) {
@@ -59,7 +40,7 @@ std::string format_number(double d) {
 
 bool read_bool(Napi::Env env, const Napi::Value& v, const char* what, bool* out) {
   if (!v.IsBoolean()) {
-    throw_type(env, std::string(what) + " must be a boolean, got " + value_type_name(v));
+    throw_type(env, std::string(what) + " must be a boolean, got " + type_name(v));
     return false;
   }
   *out = v.As<Napi::Boolean>().Value();
@@ -70,7 +51,7 @@ bool read_bool(Napi::Env env, const Napi::Value& v, const char* what, bool* out)
 bool read_int(Napi::Env env, const Napi::Value& v, const char* what, double min, double max,
               int64_t* out) {
   if (!v.IsNumber()) {
-    throw_type(env, std::string(what) + " must be a number, got " + value_type_name(v));
+    throw_type(env, std::string(what) + " must be a number, got " + type_name(v));
     return false;
   }
   const double d = v.As<Napi::Number>().DoubleValue();
@@ -86,7 +67,7 @@ bool read_int(Napi::Env env, const Napi::Value& v, const char* what, double min,
 
 bool read_float(Napi::Env env, const Napi::Value& v, const char* what, float* out) {
   if (!v.IsNumber()) {
-    throw_type(env, std::string(what) + " must be a number, got " + value_type_name(v));
+    throw_type(env, std::string(what) + " must be a number, got " + type_name(v));
     return false;
   }
   *out = static_cast<float>(v.As<Napi::Number>().DoubleValue());
@@ -98,7 +79,7 @@ bool read_float(Napi::Env env, const Napi::Value& v, const char* what, float* ou
 bool read_matrix(Napi::Env env, const Napi::Value& v, const char* what, double expected,
                  const std::string& shape, Napi::Float32Array* out) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw_type(env, std::string(what) + " must be a Float32Array, got " + value_type_name(v));
+    throw_type(env, std::string(what) + " must be a Float32Array, got " + type_name(v));
     return false;
   }
   *out = v.As<Napi::Float32Array>();
@@ -145,7 +126,7 @@ bool read_options(Napi::Env env, const Napi::Value& v, run_options* out) {
   out->pool = pool_for(kiln::default_thread_pool().size());  // null on a one-core machine
   if (v.IsUndefined()) return true;
   if (!v.IsObject() || v.IsArray()) {
-    throw_type(env, std::string("options must be an object { threads, isa }, got ") + value_type_name(v));
+    throw_type(env, std::string("options must be an object { threads, isa }, got ") + type_name(v));
     return false;
   }
   Napi::Object o = v.As<Napi::Object>();
@@ -159,7 +140,7 @@ bool read_options(Napi::Env env, const Napi::Value& v, run_options* out) {
   if (!isa.IsUndefined()) {
     if (!isa.IsString()) {
       throw_type(env, std::string("options.isa must be 'scalar', 'avx2' or 'avx512', got ") +
-                          value_type_name(isa));
+                          type_name(isa));
       return false;
     }
     const std::string name = isa.As<Napi::String>().Utf8Value();

@@ -6,14 +6,6 @@ namespace kiln {
 
 namespace {
 
-attrs fill_attrs(const value& like, double v) {
-  attrs at;
-  at.int_lists["shape"] = like.shape;
-  at.ints["dtype"] = like.dtype;
-  at.floats["value"] = v;
-  return at;
-}
-
 // Sums the gradient contributions to one value into a single value id.
 int32_t total(graph& g, const value& v, std::vector<int32_t>& parts) {
   if (parts.empty()) return kiln_no_value;
@@ -69,7 +61,7 @@ std::vector<int32_t> add_gradients(graph& g, int32_t loss, const std::vector<int
   std::vector<std::vector<int32_t>> parts(n_values);
   const value& loss_value = g.val(loss);
   parts[static_cast<size_t>(loss)].push_back(
-      g.add1(kiln_op_fill, g.unique_name(loss_value.name + "/grad/seed"), {}, fill_attrs(loss_value, 1.0)));
+      g.add1(kiln_op_fill, g.unique_name(loss_value.name + "/grad/seed"), {}, fill_attrs(loss_value.dtype, 1.0, loss_value.shape)));
 
   for (size_t i = n_nodes; i-- > 0 && !g.failed();) {
     const node forward = g.nodes()[i];
@@ -104,7 +96,7 @@ std::vector<int32_t> add_gradients(graph& g, int32_t loss, const std::vector<int
     const value& v = g.val(w);
     int32_t grad = total(g, v, parts[static_cast<size_t>(w)]);
     if (grad == kiln_no_value) {
-      grad = g.add1(kiln_op_fill, g.unique_name(v.name + "/grad/zero"), {}, fill_attrs(v, 0.0));
+      grad = g.add1(kiln_op_fill, g.unique_name(v.name + "/grad/zero"), {}, fill_attrs(v.dtype, 0.0, v.shape));
     }
     result.push_back(grad);
   }

@@ -43,6 +43,14 @@ kiln_op op_by_name(const std::string& name) {
   return kiln_op_count;
 }
 
+attrs fill_attrs(kiln_dtype dtype, double value, const shape_t& shape) {
+  attrs at;
+  at.int_lists["shape"] = shape;
+  at.ints["dtype"] = dtype;
+  at.floats["value"] = value;
+  return at;
+}
+
 std::string same_dtype(const shape_ctx& c) {
   for (size_t i = 1; i < c.in_dtypes.size(); ++i) {
     if (c.in_dtypes[i] != c.in_dtypes[0]) {

@@ -68,6 +68,9 @@ const char* op_name(kiln_op op);
 // kiln_op_count when no op has that name.
 kiln_op op_by_name(const std::string& name);
 
+// Attributes of a fill node: a constant tensor of `shape` (a scalar by default).
+attrs fill_attrs(kiln_dtype dtype, double value, const shape_t& shape = {});
+
 // Shared shape helpers for rules.
 std::string same_dtype(const shape_ctx& c);  // "" when all inputs share a dtype
 bool is_float(kiln_dtype t);

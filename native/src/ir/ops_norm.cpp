@@ -115,14 +115,6 @@ void batch_norm_train_vjp(vjp_ctx& c) {
   for (size_t i = 0; i < 3; ++i) if (c.needs[i]) c.set(i, d[i]);
 }
 
-attrs scalar_fill(kiln_dtype dtype, double v) {
-  attrs at;
-  at.int_lists["shape"] = {};
-  at.ints["dtype"] = dtype;
-  at.floats["value"] = v;
-  return at;
-}
-
 // y = (x - mm) * s + beta with s = gamma / sqrt(mv + eps), differentiated with elementwise ops.
 // Per-channel vectors broadcast against x through `keep` (C at the channel axis, 1 elsewhere;
 // just [C] when the channel axis is the last), and per-channel gradients are summed back to it.
@@ -150,7 +142,7 @@ void batch_norm_infer_vjp(vjp_ctx& c) {
     return reshaped(c.g.add1(kiln_op_sum_to, c.name(std::string(what) + "_keep"), {v}, at), channels, what);
   };
 
-  const int32_t eps = c.g.add1(kiln_op_fill, c.name("epsilon"), {}, scalar_fill(dtype, c.n.at.f("epsilon", 1e-3)));
+  const int32_t eps = c.g.add1(kiln_op_fill, c.name("epsilon"), {}, fill_attrs(dtype, c.n.at.f("epsilon", 1e-3)));
   const int32_t var_eps = c.g.add1(kiln_op_add, c.name("var_eps"), {c.in(4), eps});
   const int32_t std_dev = c.g.add1(kiln_op_sqrt, c.name("std"), {var_eps});
   const int32_t s = c.g.add1(kiln_op_div, c.name("scale"), {c.in(1), std_dev});
@@ -164,7 +156,7 @@ void batch_norm_infer_vjp(vjp_ctx& c) {
     // dmv = sum(dy * (x - mm)) * gamma * -1/2 (mv + eps)^-3/2 = -1/2 * sum * s / (mv + eps)
     if (c.needs[4]) {
       const int32_t t = c.g.add1(kiln_op_div, c.name("per_var"), {c.g.add1(kiln_op_mul, c.name("sum_scale"), {sum, s}), var_eps});
-      const int32_t half = c.g.add1(kiln_op_fill, c.name("minus_half"), {}, scalar_fill(dtype, -0.5));
+      const int32_t half = c.g.add1(kiln_op_fill, c.name("minus_half"), {}, fill_attrs(dtype, -0.5));
       c.set(4, c.g.add1(kiln_op_mul, c.name("dmoving_var"), {t, half}));
     }
   }
@@ -242,7 +234,7 @@ void dropout_vjp(vjp_ctx& c) {
   if (dy == kiln_no_value || !c.needs[0]) return;
   const double scale = 1.0 / (1.0 - c.n.at.f("rate", 0));
   const int32_t kept = c.g.add1(kiln_op_mul, c.name("dy_mask"), {dy, c.out(1)});
-  const int32_t factor = c.g.add1(kiln_op_fill, c.name("scale"), {}, scalar_fill(c.g.val(c.in(0)).dtype, scale));
+  const int32_t factor = c.g.add1(kiln_op_fill, c.name("scale"), {}, fill_attrs(c.g.val(c.in(0)).dtype, scale));
   c.set(0, c.g.add1(kiln_op_mul, c.name("dx"), {kept, factor}));
 }
 

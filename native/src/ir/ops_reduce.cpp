@@ -66,19 +66,11 @@ int32_t spread(vjp_ctx& c, int32_t grad, const char* what) {
   return c.g.add1(kiln_op_broadcast_to, c.name(what), {kept}, full);
 }
 
-attrs scalar_fill(kiln_dtype dtype, double v) {
-  attrs at;
-  at.int_lists["shape"] = {};
-  at.ints["dtype"] = dtype;
-  at.floats["value"] = v;
-  return at;
-}
-
 void reduce_sum_vjp(vjp_ctx& c) { c.set(0, spread(c, c.out_grads[0], "dx")); }
 
 void reduce_mean_vjp(vjp_ctx& c) {
   const int64_t count = shape_elements(c.in_shape(0)) / std::max<int64_t>(1, shape_elements(c.g.val(c.out(0)).shape));
-  const int32_t n = c.g.add1(kiln_op_fill, c.name("count"), {}, scalar_fill(c.g.val(c.in(0)).dtype, static_cast<double>(count)));
+  const int32_t n = c.g.add1(kiln_op_fill, c.name("count"), {}, fill_attrs(c.g.val(c.in(0)).dtype, static_cast<double>(count)));
   c.set(0, c.g.add1(kiln_op_div, c.name("dx"), {spread(c, c.out_grads[0], "dy"), n}));
 }
 

@@ -135,12 +135,8 @@ void sparse_softmax_xent_grad_vjp(vjp_ctx& c) {
   }
   if (c.needs[2]) {
     // The gradient at dloss = 1 keeps the forward's NaN rows for out-of-range labels.
-    attrs ones;
-    ones.int_lists["shape"] = c.in_shape(2);
-    ones.ints["dtype"] = c.g.val(dloss).dtype;
-    ones.floats["value"] = 1.0;
-    const int32_t unit = c.g.add1(kiln_op_sparse_softmax_xent_grad, c.name("unit"),
-                                  {logits, labels, c.g.add1(kiln_op_fill, c.name("ones"), {}, ones)});
+    const int32_t ones = c.g.add1(kiln_op_fill, c.name("ones"), {}, fill_attrs(c.g.val(dloss).dtype, 1.0, c.in_shape(2)));
+    const int32_t unit = c.g.add1(kiln_op_sparse_softmax_xent_grad, c.name("unit"), {logits, labels, ones});
     c.set(2, c.g.add1(kiln_op_reduce_sum, c.name("ddloss"), {c.g.add1(kiln_op_mul, c.name("g_unit"), {g, unit})}, last_axis(false)));
   }
 }
