@@ -43,6 +43,8 @@ class kernel_table {
 };
 
 // The dtype a node's kernel is looked up by.
-kiln_dtype kernel_dtype(const graph& g, const node& n);
+inline kiln_dtype kernel_dtype(const graph& g, const node& n) {
+  return n.inputs.empty() ? g.val(n.outputs[0]).dtype : g.val(n.inputs[0]).dtype;
+}
 
 }  // namespace kiln

@@ -2,10 +2,6 @@
 
 namespace kiln {
 
-kiln_dtype kernel_dtype(const graph& g, const node& n) {
-  return n.inputs.empty() ? g.val(n.outputs[0]).dtype : g.val(n.inputs[0]).dtype;
-}
-
 const kernel_table& reference_kernels() {
   static const kernel_table table = [] {
     kernel_table t;

@@ -94,15 +94,13 @@ int32_t graph::add_value(const std::string& name, const shape_t& shape, kiln_dty
 }
 
 int32_t graph::input(const std::string& name, const shape_t& shape, kiln_dtype dtype) {
-  attrs at;
-  at.int_lists["shape"] = shape;
+  attrs at = shape_attrs(shape);
   at.ints["dtype"] = dtype;
   return add1(kiln_op_input, name, {}, at);
 }
 
 int32_t graph::param(const std::string& name, const shape_t& shape, kiln_dtype dtype, bool trainable) {
-  attrs at;
-  at.int_lists["shape"] = shape;
+  attrs at = shape_attrs(shape);
   at.ints["dtype"] = dtype;
   const int32_t id = add1(kiln_op_param, name, {}, at);
   if (id != kiln_no_value) values_[static_cast<size_t>(id)].trainable = trainable;

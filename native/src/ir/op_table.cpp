@@ -43,9 +43,14 @@ kiln_op op_by_name(const std::string& name) {
   return kiln_op_count;
 }
 
-attrs fill_attrs(kiln_dtype dtype, double value, const shape_t& shape) {
+attrs shape_attrs(const shape_t& shape) {
   attrs at;
   at.int_lists["shape"] = shape;
+  return at;
+}
+
+attrs fill_attrs(kiln_dtype dtype, double value, const shape_t& shape) {
+  attrs at = shape_attrs(shape);
   at.ints["dtype"] = dtype;
   at.floats["value"] = value;
   return at;
@@ -62,6 +67,8 @@ std::string same_dtype(const shape_ctx& c) {
 }
 
 bool is_float(kiln_dtype t) { return t == kiln_dtype_f32 || t == kiln_dtype_f64; }
+
+bool is_supported_dtype(int64_t t) { return t == kiln_dtype_f32 || t == kiln_dtype_f64 || t == kiln_dtype_i32; }
 
 bool broadcast_shapes(const shape_t& a, const shape_t& b, shape_t& out) {
   const size_t rank = a.size() > b.size() ? a.size() : b.size();

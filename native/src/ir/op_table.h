@@ -68,12 +68,16 @@ const char* op_name(kiln_op op);
 // kiln_op_count when no op has that name.
 kiln_op op_by_name(const std::string& name);
 
+// Attributes holding only a target shape (reshape, broadcast_to, sum_to).
+attrs shape_attrs(const shape_t& shape);
 // Attributes of a fill node: a constant tensor of `shape` (a scalar by default).
 attrs fill_attrs(kiln_dtype dtype, double value, const shape_t& shape = {});
 
 // Shared shape helpers for rules.
 std::string same_dtype(const shape_ctx& c);  // "" when all inputs share a dtype
 bool is_float(kiln_dtype t);
+// The dtypes kernels exist for today: float32, float64 and int32.
+bool is_supported_dtype(int64_t t);
 // numpy broadcasting of two shapes; false when they do not broadcast.
 bool broadcast_shapes(const shape_t& a, const shape_t& b, shape_t& out);
 // Normalises a possibly negative axis; false when out of range.

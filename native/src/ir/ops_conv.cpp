@@ -62,9 +62,7 @@ shape_t with_unit_axis(shape_t s, size_t at) {
 }
 
 int32_t reshape(vjp_ctx& c, const std::string& what, int32_t v, const shape_t& shape) {
-  attrs at;
-  at.int_lists["shape"] = shape;
-  return c.g.add1(kiln_op_reshape, c.name(what), {v}, at);
+  return c.g.add1(kiln_op_reshape, c.name(what), {v}, shape_attrs(shape));
 }
 
 // ---- convolution ----

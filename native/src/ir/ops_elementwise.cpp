@@ -39,9 +39,7 @@ void unary_vjp(vjp_ctx& c) {
 // Sums a gradient of the broadcast result back to the shape of input i.
 int32_t to_input_shape(vjp_ctx& c, size_t i, int32_t grad) {
   if (c.g.val(grad).shape == c.in_shape(i)) return grad;
-  attrs at;
-  at.int_lists["shape"] = c.in_shape(i);
-  return c.g.add1(kiln_op_sum_to, c.name("sum_to"), {grad}, at);
+  return c.g.add1(kiln_op_sum_to, c.name("sum_to"), {grad}, shape_attrs(c.in_shape(i)));
 }
 
 void add_vjp(vjp_ctx& c) {

@@ -41,9 +41,7 @@ void matmul_vjp(vjp_ctx& c) {
   };
   auto fit = [&](size_t i, int32_t grad) {
     if (grad == kiln_no_value || c.g.val(grad).shape == c.in_shape(i)) return grad;
-    attrs at;
-    at.int_lists["shape"] = c.in_shape(i);
-    return c.g.add1(kiln_op_sum_to, c.name("sum_to"), {grad}, at);
+    return c.g.add1(kiln_op_sum_to, c.name("sum_to"), {grad}, shape_attrs(c.in_shape(i)));
   };
   // C = op(A) op(B); the four cases of d/dA and d/dB.
   if (c.needs[0]) {
@@ -73,9 +71,7 @@ void bias_add_vjp(vjp_ctx& c) {
   const int32_t dy = c.out_grads[0];
   if (c.needs[0]) c.set(0, dy);
   if (c.needs[1]) {
-    attrs at;
-    at.int_lists["shape"] = c.in_shape(1);
-    c.set(1, c.g.add1(kiln_op_sum_to, c.name("db"), {dy}, at));
+    c.set(1, c.g.add1(kiln_op_sum_to, c.name("db"), {dy}, shape_attrs(c.in_shape(1))));
   }
 }
 

@@ -132,14 +132,10 @@ void batch_norm_infer_vjp(vjp_ctx& c) {
   }
   auto reshaped = [&](int32_t v, const shape_t& shape, const char* what) {
     if (c.g.val(v).shape == shape) return v;
-    attrs at;
-    at.int_lists["shape"] = shape;
-    return c.g.add1(kiln_op_reshape, c.name(what), {v}, at);
+    return c.g.add1(kiln_op_reshape, c.name(what), {v}, shape_attrs(shape));
   };
   auto per_channel_sum = [&](int32_t v, const char* what) {
-    attrs at;
-    at.int_lists["shape"] = keep;
-    return reshaped(c.g.add1(kiln_op_sum_to, c.name(std::string(what) + "_keep"), {v}, at), channels, what);
+    return reshaped(c.g.add1(kiln_op_sum_to, c.name(std::string(what) + "_keep"), {v}, shape_attrs(keep)), channels, what);
   };
 
   const int32_t eps = c.g.add1(kiln_op_fill, c.name("epsilon"), {}, fill_attrs(dtype, c.n.at.f("epsilon", 1e-3)));

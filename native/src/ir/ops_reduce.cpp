@@ -58,12 +58,8 @@ int32_t spread(vjp_ctx& c, int32_t grad, const char* what) {
   std::vector<int64_t> axes;
   std::string problem;
   reduced_axes(c.n.at, c.in_shape(0).size(), axes, problem);
-  attrs keep;
-  keep.int_lists["shape"] = keep_shape(c.in_shape(0), axes);
-  const int32_t kept = c.g.add1(kiln_op_reshape, c.name(std::string(what) + "_keepdims"), {grad}, keep);
-  attrs full;
-  full.int_lists["shape"] = c.in_shape(0);
-  return c.g.add1(kiln_op_broadcast_to, c.name(what), {kept}, full);
+  const int32_t kept = c.g.add1(kiln_op_reshape, c.name(std::string(what) + "_keepdims"), {grad}, shape_attrs(keep_shape(c.in_shape(0), axes)));
+  return c.g.add1(kiln_op_broadcast_to, c.name(what), {kept}, shape_attrs(c.in_shape(0)));
 }
 
 void reduce_sum_vjp(vjp_ctx& c) { c.set(0, spread(c, c.out_grads[0], "dx")); }
@@ -96,9 +92,7 @@ std::string broadcast_to_shape(shape_ctx& c) {
 }
 
 void broadcast_to_vjp(vjp_ctx& c) {
-  attrs at;
-  at.int_lists["shape"] = c.in_shape(0);
-  c.set(0, c.g.add1(kiln_op_sum_to, c.name("dx"), {c.out_grads[0]}, at));
+  c.set(0, c.g.add1(kiln_op_sum_to, c.name("dx"), {c.out_grads[0]}, shape_attrs(c.in_shape(0))));
 }
 
 std::string sum_to_shape(shape_ctx& c) {
@@ -113,9 +107,7 @@ std::string sum_to_shape(shape_ctx& c) {
 }
 
 void sum_to_vjp(vjp_ctx& c) {
-  attrs at;
-  at.int_lists["shape"] = c.in_shape(0);
-  c.set(0, c.g.add1(kiln_op_broadcast_to, c.name("dx"), {c.out_grads[0]}, at));
+  c.set(0, c.g.add1(kiln_op_broadcast_to, c.name("dx"), {c.out_grads[0]}, shape_attrs(c.in_shape(0))));
 }
 
 std::string argmax_shape(shape_ctx& c) {
@@ -130,7 +122,7 @@ std::string argmax_shape(shape_ctx& c) {
 
 std::string cast_shape(shape_ctx& c) {
   const int64_t dtype = c.at.i("dtype", -1);
-  if (dtype != kiln_dtype_f32 && dtype != kiln_dtype_f64 && dtype != kiln_dtype_i32) return "needs a dtype of float32, float64 or int32";
+  if (!is_supported_dtype(dtype)) return "needs a dtype of float32, float64 or int32";
   c.set_output(c.in_shapes[0], static_cast<kiln_dtype>(dtype));
   return "";
 }

@@ -37,9 +37,7 @@ std::string reshape_shape(shape_ctx& c) {
 }
 
 void reshape_vjp(vjp_ctx& c) {
-  attrs at;
-  at.int_lists["shape"] = c.in_shape(0);
-  c.set(0, c.g.add1(kiln_op_reshape, c.name("dx"), {c.out_grads[0]}, at));
+  c.set(0, c.g.add1(kiln_op_reshape, c.name("dx"), {c.out_grads[0]}, shape_attrs(c.in_shape(0))));
 }
 
 std::string transpose_shape(shape_ctx& c) {

@@ -70,7 +70,7 @@ std::string one_hot_shape(shape_ctx& c) {
   const int64_t depth = c.at.i("depth", 0);
   if (depth < 1) return "needs attribute 'depth' (the number of classes, at least 1)";
   const int64_t dtype = c.at.i("dtype", kiln_dtype_f32);
-  if (dtype != kiln_dtype_f32 && dtype != kiln_dtype_f64 && dtype != kiln_dtype_i32) {
+  if (!is_supported_dtype(dtype)) {
     return "dtype must be float32, float64 or int32";
   }
   shape_t out = c.in_shapes[0];
@@ -126,10 +126,9 @@ void sparse_softmax_xent_vjp(vjp_ctx& c) {
 void sparse_softmax_xent_grad_vjp(vjp_ctx& c) {
   const int32_t logits = c.in(0), labels = c.in(1), dloss = c.in(2), g = c.out_grads[0];
   if (c.needs[0]) {
-    attrs keep;
-    keep.int_lists["shape"] = c.in_shape(0);
-    keep.int_lists["shape"].back() = 1;
-    const int32_t column = c.g.add1(kiln_op_reshape, c.name("dloss_column"), {dloss}, keep);
+    shape_t column_shape = c.in_shape(0);
+    column_shape.back() = 1;
+    const int32_t column = c.g.add1(kiln_op_reshape, c.name("dloss_column"), {dloss}, shape_attrs(column_shape));
     const int32_t p = c.g.add1(kiln_op_softmax, c.name("p"), {logits});
     c.set(0, c.g.add1(kiln_op_softmax_grad, c.name("dlogits"), {p, c.g.add1(kiln_op_mul, c.name("g_dloss"), {g, column})}));
   }

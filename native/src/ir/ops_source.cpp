@@ -12,7 +12,7 @@ std::string source_shape(shape_ctx& c) {
     if (d < 0) return "shape " + shape_string(*shape) + " has a negative dimension";
   }
   const int64_t dtype = c.at.i("dtype", kiln_dtype_f32);
-  if (dtype != kiln_dtype_f32 && dtype != kiln_dtype_f64 && dtype != kiln_dtype_i32) {
+  if (!is_supported_dtype(dtype)) {
     return "dtype " + std::to_string(dtype) + " is not supported yet (use float32, float64 or int32)";
   }
   c.set_output(*shape, static_cast<kiln_dtype>(dtype));
