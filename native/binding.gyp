@@ -17,8 +17,9 @@
         "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"
       ],
       # -ffp-contract=off: no fused multiply-add, so the same seed gives the same
-      # numbers on x86-64 and arm64. No -march=native: the binary must be portable.
-      "cflags_cc": [ "-std=c++17", "-O3", "-ffp-contract=off" ],
+      # numbers on x86-64 and arm64. -fno-math-errno: sqrt and friends may vectorise
+      # (Kiln never reads errno). No -march=native: the binary must be portable.
+      "cflags_cc": [ "-std=c++17", "-O3", "-ffp-contract=off", "-fno-math-errno" ],
       "conditions": [
         [ "OS=='mac'", {
           "xcode_settings": {
@@ -27,7 +28,7 @@
             "MACOSX_DEPLOYMENT_TARGET": "10.15",
             "GCC_ENABLE_CPP_EXCEPTIONS": "NO",
             "GCC_OPTIMIZATION_LEVEL": "3",
-            "OTHER_CPLUSPLUSFLAGS": [ "-ffp-contract=off" ]
+            "OTHER_CPLUSPLUSFLAGS": [ "-ffp-contract=off", "-fno-math-errno" ]
           }
         } ],
         [ "OS=='win'", {

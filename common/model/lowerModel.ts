@@ -1,17 +1,7 @@
 import { inferShapes, type ModelIssue } from './inferShapes.js';
+import type { EngineModelSpec, OptimizerSpec } from './engineSpec.js';
+import { lowerDense } from './lowerLayers.js';
 import { formatShape, type ModelDoc } from './ModelDoc.js';
-
-/** One dense layer of the engine's first-cut network (matmul + bias_add + activation). */
-export interface EngineDense {
-  inputs: number;
-  units: number;
-  activation: 'linear' | 'relu';
-}
-
-/** What the engine trains: dense layers whose last one yields logits for softmax cross-entropy. */
-export interface EngineSpec {
-  layers: EngineDense[];
-}
 
 export interface DatasetShape {
   name: string;
@@ -19,14 +9,19 @@ export interface DatasetShape {
   classes: number;
 }
 
-export type LowerResult = { ok: true; spec: EngineSpec } | { ok: false; issues: ModelIssue[] };
+export type LowerResult = { ok: true; spec: EngineModelSpec } | { ok: false; issues: ModelIssue[] };
+
+export interface LowerOptions {
+  optimizer: OptimizerSpec;
+  seed: number;
+}
 
 /**
- * Validates the model against the dataset it will train on and lowers it to the engine's layers.
- * The final softmax is folded into the loss (softmax cross-entropy from logits), which is the same
- * maths as Keras's softmax output with sparse categorical cross-entropy.
+ * Validates the model against the dataset it will train on and lowers it to the engine's ops.
+ * The loss reads the output layer's logits (softmax cross-entropy from logits): Keras does the
+ * same when a softmax output meets sparse categorical cross-entropy.
  */
-export function lowerModel(model: ModelDoc, data: DatasetShape): LowerResult {
+export function lowerModel(model: ModelDoc, data: DatasetShape, options: LowerOptions): LowerResult {
   const report = inferShapes(model);
   const issues = [...report.issues];
   if (issues.length > 0) return { ok: false, issues };
@@ -43,8 +38,19 @@ export function lowerModel(model: ModelDoc, data: DatasetShape): LowerResult {
     return { ok: false, issues };
   }
 
-  const layers: EngineDense[] = [];
+  const spec: EngineModelSpec = {
+    inputs: [{ name: input.name, shape: [data.features] }],
+    targets: [{ name: 'labels', shape: [], dtype: 'int32' }],
+    params: [],
+    nodes: [],
+    outputs: [],
+    losses: [],
+    metrics: [],
+    optimizer: options.optimizer,
+    seed: options.seed,
+  };
   let width = data.features;
+  let x = input.name;
   rest.forEach((layer, i) => {
     if (layer.type !== 'Dense') return;
     const last = i === rest.length - 1;
@@ -58,11 +64,14 @@ export function lowerModel(model: ModelDoc, data: DatasetShape): LowerResult {
     if (last && units !== data.classes) {
       issues.push({ layerId: layer.id, message: `Dense '${layer.name}' has ${units} units but ${data.name} has ${data.classes} classes: set units to ${data.classes}` });
     }
-    if (!layer.params.use_bias) {
-      issues.push({ layerId: layer.id, message: `Dense '${layer.name}' has use_bias off, which the engine does not support yet: turn it on` });
+    const [y, logits] = lowerDense(spec, layer.name, x, width, { units, activation, useBias: layer.params.use_bias });
+    if (last) {
+      spec.outputs.push(y);
+      spec.losses.push({ type: 'sparse_categorical_crossentropy', output: logits, target: 'labels', fromLogits: true });
+      spec.metrics.push({ type: 'sparse_categorical_accuracy', name: 'accuracy', output: logits, target: 'labels' });
     }
-    layers.push({ inputs: width, units, activation: activation === 'relu' ? 'relu' : 'linear' });
+    x = y;
     width = units;
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, spec: { layers } };
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
 }

@@ -11,7 +11,7 @@ import {
 } from '../../common/contract/index.js';
 import { lowerModel } from '../../common/model/index.js';
 import { ServiceError } from '../../common/rpc/index.js';
-import { loadAddon, type NativeTrainer } from './addon.js';
+import { loadAddon, type NativeFitEvent, type NativeModel } from './addon.js';
 import { getDataset, listDatasets } from './datasets.js';
 import { MetricsBatcher } from './MetricsBatcher.js';
 
@@ -19,7 +19,7 @@ type Emit = <K extends keyof EngineEvents>(event: K, data: EngineEvents[K]) => v
 
 interface ActiveRun {
   runId: string;
-  trainer: NativeTrainer;
+  model: NativeModel;
 }
 
 /** The engine host's service: validates requests, lowers models, and runs training in the native engine. */
@@ -48,22 +48,29 @@ export class EngineService implements IEngineService {
     const { model, config } = checked.value;
     const data = getDataset(config.dataset);
     if (!data) throw new ServiceError(EngineErrorCode.unknownDataset, `there is no dataset "${config.dataset}": choose one of ${listDatasets().map((d) => d.id).join(', ')}`);
-    const lowered = lowerModel(model, data.info);
+    const lowered = lowerModel(model, data.info, { optimizer: { type: 'sgd', learningRate: config.learningRate }, seed: config.seed });
     if (!lowered.ok) {
       throw new ServiceError(EngineErrorCode.invalidModel, lowered.issues.map((i) => i.message).join('; '), { issues: lowered.issues });
     }
 
     const runId = randomUUID();
-    const trainer = new (loadAddon().Trainer)({ layers: lowered.spec.layers, seed: config.seed });
-    this.active = { runId, trainer };
+    let native: NativeModel;
+    try {
+      native = new (loadAddon().Model)(lowered.spec);
+    } catch (err) {
+      throw new ServiceError(EngineErrorCode.invalidModel, (err as Error).message);
+    }
+    this.active = { runId, model: native };
     const batcher = new MetricsBatcher((points) => this.emit('run.didMetrics', { runId, points }));
-    const fit = trainer.fit(
-      { x: data.x, y: data.y, epochs: config.epochs, batchSize: config.batchSize, learningRate: config.learningRate, shuffle: true },
-      (steps) => batcher.add(steps),
-    );
+    let lastEpoch: NativeFitEvent | undefined;
+    const fit = native.fit({ x: data.x, y: data.y }, { epochs: config.epochs, batchSize: config.batchSize, shuffle: true }, (events) => {
+      const steps = events.filter((e) => e.type === 'step');
+      lastEpoch = events.findLast((e) => e.type === 'epoch') ?? lastEpoch;
+      if (steps.length > 0) batcher.add(steps.map((e) => ({ step: e.step, epoch: e.epoch, loss: e.loss })));
+    });
     void fit
       .then(
-        (r): RunEnd => ({ runId, status: r.stopped ? 'stopped' : 'completed', loss: r.loss, accuracy: r.accuracy, steps: r.steps }),
+        (r): RunEnd => ({ runId, status: r.stopped ? 'stopped' : 'completed', loss: lastEpoch?.loss, accuracy: lastEpoch?.metrics.accuracy, steps: r.steps }),
         (err: unknown): RunEnd => ({ runId, status: 'failed', error: { code: 'ENGINE_ERROR', message: (err as Error).message } }),
       )
       .then(async (end) => {
@@ -78,6 +85,6 @@ export class EngineService implements IEngineService {
     if (!this.active || this.active.runId !== params?.runId) {
       throw new ServiceError(EngineErrorCode.unknownRun, `no run "${String(params?.runId)}" is training`);
     }
-    this.active.trainer.stop();
+    this.active.model.stop();
   }
 }

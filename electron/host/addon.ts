@@ -1,49 +1,71 @@
 import { createRequire } from 'node:module';
+import type { EngineAttr, EngineDtype, EngineModelSpec } from '../../common/model/engineSpec.js';
 import { paths } from './appRoot.js';
 
-/** The native engine's JavaScript surface (native/binding/addon.cpp). */
-export interface NativeLayer {
-  inputs: number;
-  units: number;
-  activation: 'linear' | 'relu';
+/** The native engine's JavaScript surface (native/binding/*_binding.cpp). */
+
+type Samples = Float32Array | Int32Array | Float64Array;
+
+/** One typed array per model input (x) and per target (y), samples packed along the first axis. */
+export interface NativeData {
+  x: Samples | Samples[];
+  y?: Samples | Samples[];
 }
 
-export interface StepRecord {
-  step: number;
+export interface NativeFitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Reshuffled each epoch from the model's seed (default true). */
+  shuffle?: boolean;
+  validation?: NativeData;
+  /** Check mode: a NaN or Inf stops training with the name of the op that produced it. */
+  check?: boolean;
+}
+
+/** One per training step and one per epoch end (epoch events carry means and validation figures). */
+export interface NativeFitEvent {
+  type: 'step' | 'epoch';
   epoch: number;
+  step: number;
   loss: number;
-}
-
-export interface FitOptions {
-  x: Float32Array;
-  y: Int32Array;
-  epochs: number;
-  batchSize: number;
+  metrics: Record<string, number>;
   learningRate: number;
-  shuffle: boolean;
+  seconds?: number;
+  valLoss?: number;
+  valMetrics?: Record<string, number>;
 }
 
-export interface FitResult {
-  loss: number;
-  accuracy: number;
-  steps: number;
-  stopped: boolean;
-}
-
-export interface NativeTrainer {
-  getWeights(): Float32Array[];
-  setWeights(weights: Float32Array[]): void;
-  evaluate(x: Float32Array, y: Int32Array): Promise<{ loss: number; accuracy: number }>;
-  gradients(x: Float32Array, y: Int32Array): Promise<{ loss: number; grads: Float32Array[] }>;
-  /** Trains on a worker thread; `onSteps` receives every step's loss, in order, through a thread-safe function. */
-  fit(options: FitOptions, onSteps: (steps: StepRecord[]) => void): Promise<FitResult>;
+export interface NativeModel {
+  /** Trains on a worker thread; `onEvents` receives events in order, in batches. */
+  fit(data: NativeData, options?: NativeFitOptions, onEvents?: (events: NativeFitEvent[]) => void): Promise<{ steps: number; epochs: number; stopped: boolean }>;
+  evaluate(data: NativeData, options?: { batchSize?: number }): Promise<{ loss: number; metrics: Record<string, number> }>;
+  predict(data: NativeData, options?: { batchSize?: number }): Promise<Float32Array[]>;
+  getWeights(): Record<string, Float32Array>;
+  setWeights(weights: Record<string, Float32Array>): void;
   stop(): void;
-  isTraining(): boolean;
+  pause(): void;
+  resume(): void;
+  setProfiling(on: boolean): void;
+  profile(): { node: string; op: string; ns: number; calls: number }[];
+  iterations(): number;
+}
+
+export type BackendName = 'cpu' | 'reference';
+
+/** The op-level graph API (native/binding/graph_binding.cpp), as far as the host uses it. */
+export interface NativeGraph {
+  input(name: string, shape: number[], dtype?: EngineDtype): string;
+  op(op: string, name: string, inputs: string[], attrs?: Record<string, EngineAttr>): string[];
+  /** Seconds per run of the plan for `fetch` (best of `repeats` rounds of `runs` runs), with no copies. */
+  time(feeds: Record<string, Samples>, fetch: string[], options?: { backend?: BackendName; runs?: number; repeats?: number }): Promise<number>;
 }
 
 export interface NativeAddon {
   version(): string;
-  Trainer: new (spec: { layers: NativeLayer[]; seed: number }) => NativeTrainer;
+  Model: new (spec: EngineModelSpec, options?: { backend?: BackendName }) => NativeModel;
+  Graph: new () => NativeGraph;
+  /** c = alpha op(a) op(b) + beta c, row-major float32, threaded. */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array, options?: { threads?: number }): Promise<void>;
 }
 
 let cached: NativeAddon | undefined;

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngineEvents, IEngineService, TrainConfig } from '../../common/contract/index.js';
 import { defaultModel } from '../../common/model/index.js';
 import { RpcClient, createProxy } from '../../common/rpc/index.js';
 import { appRoot } from './appRoot.js';
+import { formatBench, runBench, WORKLOADS } from './bench/report.js';
+import type { WorkloadName } from './bench/workloads.js';
 import { EngineProcess } from './EngineProcess.js';
 import { startServer } from './serve.js';
 
@@ -17,6 +20,10 @@ Commands:
   train      Train the starter model (Input(4) -> Dense 16 relu -> Dense 3 softmax) on Iris
              --epochs N  (default 200)   --batch-size N (default 16)
              --lr X      (default 0.05)  --seed N       (default 1)
+  bench      Measure the engine on workloads W1-W5 next to Keras and PyTorch (when installed)
+             --json          print one JSON object instead of a table
+             --workloads L   a comma-separated subset, e.g. W1,W3
+             --no-peers      measure Kiln only
   version    Print Kiln's version and the native engine's
 
   kiln help  Show this text`;
@@ -101,6 +108,21 @@ async function train(args: string[]): Promise<number> {
   }
 }
 
+async function bench(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, workloads: { type: 'string' }, 'no-peers': { type: 'boolean' } } });
+  const names = values.workloads === undefined ? [...WORKLOADS] : values.workloads.split(',').map((w) => w.trim().toUpperCase());
+  const unknown = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new UsageError(`unknown workload ${unknown.join(', ')}: choose from ${WORKLOADS.join(', ')}`);
+  const report = await runBench({
+    workloads: names as WorkloadName[],
+    peers: !values['no-peers'],
+    threads: cpus().length,
+    log: (line) => { if (!values.json) console.error(line); },
+  });
+  console.log(values.json ? JSON.stringify(report) : formatBench(report));
+  return 0;
+}
+
 function version(): number {
   const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
   console.log(`kiln ${pkg.version}`);
@@ -116,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest);
       case 'train':
         return await train(rest);
+      case 'bench':
+        return await bench(rest);
       case 'version':
       case '--version':
         return version();

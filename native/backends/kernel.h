@@ -24,6 +24,8 @@ struct kernel_args {
   const std::vector<tensor_view>& in;
   const std::vector<tensor_view>& out;
   thread_pool* pool;  // may be null: run on the calling thread
+  // Fused epilogue kernels only: the activation node applied after the bias (null: none).
+  const node* activation = nullptr;
 };
 
 using kernel_fn = void (*)(const kernel_args& a);
@@ -38,8 +40,19 @@ class kernel_table {
     return t >= 0 && t < dtypes ? fns_[op][t] : nullptr;
   }
 
+  // Fused epilogues (float32): `producer` (matmul, conv2d) followed by bias_add and optionally an
+  // activation the backend lists. The plan calls the kernel with in = the producer's inputs and
+  // the bias, out = the bias_add output and, when fused, the activation output, and
+  // kernel_args::activation set to the activation node.
+  void set_epilogue(kiln_op producer, kernel_fn fn) { epilogues_[producer] = fn; }
+  kernel_fn epilogue(kiln_op producer) const { return epilogues_[producer]; }
+  void allow_epilogue_activation(kiln_op op) { activations_[op] = true; }
+  bool epilogue_activation(kiln_op op) const { return activations_[op]; }
+
  private:
   kernel_fn fns_[kiln_op_count][dtypes] = {};
+  kernel_fn epilogues_[kiln_op_count] = {};
+  bool activations_[kiln_op_count] = {};
 };
 
 // The dtype a node's kernel is looked up by.

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -11,6 +12,8 @@
 
 #include "autodiff/gradients.h"
 #include "exec/plan.h"
+#include "exec/thread_pool.h"
+#include "js_values.h"
 #include "ir/op_table.h"
 #include "kiln/ir.h"
 #include "reference/reference.h"
@@ -18,96 +21,22 @@
 namespace {
 
 using kiln::kiln_dtype;
+using kiln::js::array_name;
+using kiln::js::array_type;
+using kiln::js::dtype_from_name;
+using kiln::js::read_attrs;
+using kiln::js::read_shape;
 
-bool dtype_from_name(const std::string& name, kiln_dtype& out) {
-  if (name == "float32") out = kiln::kiln_dtype_f32;
-  else if (name == "float64") out = kiln::kiln_dtype_f64;
-  else if (name == "int32") out = kiln::kiln_dtype_i32;
-  else return false;
-  return true;
-}
-
-napi_typedarray_type array_type(kiln_dtype t) {
-  switch (t) {
-    case kiln::kiln_dtype_f64: return napi_float64_array;
-    case kiln::kiln_dtype_i32: return napi_int32_array;
-    default: return napi_float32_array;
-  }
-}
-
-const char* array_name(kiln_dtype t) {
-  switch (t) {
-    case kiln::kiln_dtype_f64: return "Float64Array";
-    case kiln::kiln_dtype_i32: return "Int32Array";
-    default: return "Float32Array";
-  }
-}
-
-bool read_shape(Napi::Env env, const Napi::Value& v, const std::string& what, kiln::shape_t& out) {
-  if (!v.IsArray()) {
-    Napi::TypeError::New(env, what + " must be an array of whole numbers").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Array arr = v.As<Napi::Array>();
-  out.clear();
-  for (uint32_t i = 0; i < arr.Length(); ++i) {
-    Napi::Value d = arr.Get(i);
-    const double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1e300;
-    if (x != static_cast<double>(static_cast<int64_t>(x)) || x < -1e15 || x > 1e15) {
-      Napi::TypeError::New(env, what + " must be an array of whole numbers").ThrowAsJavaScriptException();
-      return false;
-    }
-    out.push_back(static_cast<int64_t>(x));
-  }
-  return true;
-}
-
-// JS attribute objects: integers and booleans become ints, other numbers floats, arrays of
-// whole numbers int lists, strings strings ("dtype" strings become the dtype enum).
-bool read_attrs(Napi::Env env, const Napi::Value& v, kiln::attrs& at) {
-  if (v.IsUndefined() || v.IsNull()) return true;
-  if (!v.IsObject() || v.IsArray()) {
-    Napi::TypeError::New(env, "attributes must be an object").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Object obj = v.As<Napi::Object>();
-  Napi::Array keys = obj.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    const std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
-    Napi::Value x = obj.Get(key);
-    if (x.IsBoolean()) {
-      at.ints[key] = x.As<Napi::Boolean>().Value() ? 1 : 0;
-    } else if (x.IsNumber()) {
-      const double d = x.As<Napi::Number>().DoubleValue();
-      if (d == static_cast<double>(static_cast<int64_t>(d)) && d > -1e15 && d < 1e15) at.ints[key] = static_cast<int64_t>(d);
-      else at.floats[key] = d;
-    } else if (x.IsArray()) {
-      kiln::shape_t list;
-      if (!read_shape(env, x, "attribute '" + key + "'", list)) return false;
-      at.int_lists[key] = list;
-    } else if (x.IsString()) {
-      const std::string s = x.As<Napi::String>().Utf8Value();
-      kiln_dtype t;
-      if (key == "dtype" && dtype_from_name(s, t)) at.ints[key] = t;
-      else if (key == "of") {
-        const kiln::kiln_op op = kiln::op_by_name(s);
-        if (op == kiln::kiln_op_count) {
-          Napi::TypeError::New(env, "attribute 'of' names no op: " + s).ThrowAsJavaScriptException();
-          return false;
-        }
-        at.ints[key] = op;
-      } else at.strings[key] = s;
-    } else {
-      Napi::TypeError::New(env, "attribute '" + key + "' must be a number, boolean, string or array").ThrowAsJavaScriptException();
-      return false;
-    }
-  }
-  return true;
-}
+// A backend run() can use: the reference one single-threaded, cpu on the process's pool.
+struct backend_info {
+  std::string name = "reference";
+  const kiln::kernel_table* kernels = &kiln::reference_kernels();
+  kiln::thread_pool* pool = nullptr;
+};
 
 struct graph_state {
   kiln::graph g;
-  std::map<std::string, std::unique_ptr<kiln::plan>> plans;  // by fetch list
+  std::map<std::string, std::unique_ptr<kiln::plan>> plans;  // by backend and fetch list
   bool busy = false;
 };
 
@@ -118,18 +47,34 @@ struct owned_buffer {
 
 class run_worker : public Napi::AsyncWorker {
  public:
-  run_worker(Napi::Env env, std::shared_ptr<graph_state> state, kiln::plan* p, std::vector<owned_buffer> feeds,
+  run_worker(Napi::Env env, std::shared_ptr<graph_state> state, kiln::plan* p, kiln::thread_pool* pool, std::vector<owned_buffer> feeds,
              std::vector<int32_t> feed_ids, std::vector<int32_t> fetch)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), state_(std::move(state)), plan_(p),
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), state_(std::move(state)), plan_(p), pool_(pool),
         feeds_(std::move(feeds)), feed_ids_(std::move(feed_ids)), fetch_(std::move(fetch)) {}
+
+  // Timing instead of fetching: `repeats` rounds of `runs` runs after one warm-up run; resolves
+  // with the best round's seconds per run.
+  void time_only(int32_t runs, int32_t repeats) {
+    runs_ = runs;
+    repeats_ = repeats;
+  }
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     std::vector<void*> sources(state_->g.values().size(), nullptr);
     for (size_t i = 0; i < feed_ids_.size(); ++i) sources[static_cast<size_t>(feed_ids_[i])] = feeds_[i].bytes.data();
-    const std::string error = plan_->run(sources);
+    kiln::run_options options;
+    options.pool = pool_;
+    const std::string error = plan_->run(sources, options);
     if (!error.empty()) return SetError(error);
+    for (int32_t r = 0; r < repeats_; ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      for (int32_t i = 0; i < runs_; ++i) plan_->run(sources, options);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / runs_;
+      if (r == 0 || seconds < best_) best_ = seconds;
+    }
+    if (runs_ > 0) return;
     for (int32_t id : fetch_) {
       const kiln::value& v = state_->g.val(id);
       owned_buffer out{std::vector<unsigned char>(static_cast<size_t>(kiln::shape_elements(v.shape) * kiln::dtype_size(v.dtype))), v.dtype};
@@ -144,6 +89,10 @@ class run_worker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     state_->busy = false;
+    if (runs_ > 0) {
+      deferred_.Resolve(Napi::Number::New(env, best_));
+      return;
+    }
     Napi::Object result = Napi::Object::New(env);
     for (size_t i = 0; i < fetch_.size(); ++i) {
       owned_buffer& b = results_[i];
@@ -166,10 +115,13 @@ class run_worker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<graph_state> state_;
   kiln::plan* plan_;
+  kiln::thread_pool* pool_;
   std::vector<owned_buffer> feeds_;
   std::vector<int32_t> feed_ids_;
   std::vector<int32_t> fetch_;
   std::vector<owned_buffer> results_;
+  int32_t runs_ = 0, repeats_ = 0;
+  double best_ = 0;
 };
 
 class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
@@ -180,7 +132,7 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
                         InstanceMethod("op", &graph_wrap::op), InstanceMethod("gradients", &graph_wrap::gradients),
                         InstanceMethod("shape", &graph_wrap::shape), InstanceMethod("dtype", &graph_wrap::dtype),
                         InstanceMethod("nodes", &graph_wrap::nodes), InstanceMethod("plan", &graph_wrap::plan_info),
-                        InstanceMethod("run", &graph_wrap::run)});
+                        InstanceMethod("run", &graph_wrap::run), InstanceMethod("time", &graph_wrap::time)});
   }
 
   explicit graph_wrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<graph_wrap>(info), state_(std::make_shared<graph_state>()) {}
@@ -339,13 +291,13 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
     return out;
   }
 
-  kiln::plan* plan_for(Napi::Env env, const Napi::Value& fetch_value, std::vector<int32_t>& fetch) {
+  kiln::plan* plan_for(Napi::Env env, const Napi::Value& fetch_value, const backend_info& backend, std::vector<int32_t>& fetch) {
     if (!fetch_value.IsArray()) {
       Napi::TypeError::New(env, "fetch must be an array of value names").ThrowAsJavaScriptException();
       return nullptr;
     }
     Napi::Array arr = fetch_value.As<Napi::Array>();
-    std::string key;
+    std::string key = backend.name + ":";
     for (uint32_t i = 0; i < arr.Length(); ++i) {
       const int32_t id = value_id(env, arr.Get(i));
       if (id == kiln::kiln_no_value) return nullptr;
@@ -355,7 +307,7 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
     auto it = state_->plans.find(key);
     if (it != state_->plans.end()) return it->second.get();
     std::string error;
-    std::unique_ptr<kiln::plan> p = kiln::plan::compile(state_->g, fetch, kiln::reference_kernels(), error);
+    std::unique_ptr<kiln::plan> p = kiln::plan::compile(state_->g, fetch, *backend.kernels, error);
     if (!p) {
       Napi::Error::New(env, error).ThrowAsJavaScriptException();
       return nullptr;
@@ -368,25 +320,45 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
   Napi::Value plan_info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::vector<int32_t> fetch;
-    kiln::plan* p = plan_for(env, info[0], fetch);
+    kiln::plan* p = plan_for(env, info[0], backend_info{}, fetch);
     if (!p) return env.Undefined();
     Napi::Object o = Napi::Object::New(env);
     o.Set("arenaBytes", Napi::Number::New(env, static_cast<double>(p->arena_bytes())));
     o.Set("naiveBytes", Napi::Number::New(env, static_cast<double>(p->naive_bytes())));
-    o.Set("steps", Napi::Number::New(env, static_cast<double>(p->steps().size())));
+    o.Set("steps", Napi::Number::New(env, static_cast<double>(p->size())));
     return o;
   }
 
-  // run(feeds: {name: TypedArray}, fetch: string[]) -> Promise<{name: TypedArray}>
-  Napi::Value run(const Napi::CallbackInfo& info) {
+  // options: undefined or {backend?: 'reference' | 'cpu'}; false after throwing a TypeError.
+  bool read_backend(Napi::Env env, const Napi::Value& options, backend_info& out) {
+    if (options.IsUndefined() || options.IsNull()) return true;
+    if (!options.IsObject()) {
+      Napi::TypeError::New(env, "run options must be an object such as {backend: 'cpu'}").ThrowAsJavaScriptException();
+      return false;
+    }
+    const Napi::Value name = options.As<Napi::Object>().Get("backend");
+    if (name.IsUndefined()) return true;
+    out.name = name.IsString() ? name.As<Napi::String>().Utf8Value() : "";
+    if (kiln::js::backend_by_name(out.name, out.kernels, out.pool)) return true;
+    const std::string got = name.IsString() ? "'" + out.name + "'" : "a non-string";
+    Napi::TypeError::New(env, "backend must be 'reference' or 'cpu', got " + got).ThrowAsJavaScriptException();
+    return false;
+  }
+
+  // run(feeds: {name: TypedArray}, fetch: string[], options?: {backend}) -> Promise<{name: TypedArray}>
+  Napi::Value run(const Napi::CallbackInfo& info) { return start(info, false, 0, 0); }
+
+  Napi::Value start(const Napi::CallbackInfo& info, bool timing, int32_t runs, int32_t repeats) {
     Napi::Env env = info.Env();
     if (state_->busy) {
       Napi::Error::New(env, "graph is busy: wait for run() to finish").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (!info[0].IsObject()) { Napi::TypeError::New(env, "run(feeds, fetch)").ThrowAsJavaScriptException(); return env.Undefined(); }
+    if (!info[0].IsObject()) { Napi::TypeError::New(env, "run(feeds, fetch, options?)").ThrowAsJavaScriptException(); return env.Undefined(); }
+    backend_info backend;
+    if (!read_backend(env, info[2], backend)) return env.Undefined();
     std::vector<int32_t> fetch;
-    kiln::plan* p = plan_for(env, info[1], fetch);
+    kiln::plan* p = plan_for(env, info[1], backend, fetch);
     if (!p) return env.Undefined();
     Napi::Object feeds = info[0].As<Napi::Object>();
     Napi::Array keys = feeds.GetPropertyNames();
@@ -419,10 +391,25 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
       ids.push_back(id);
     }
     state_->busy = true;
-    auto* worker = new run_worker(env, state_, p, std::move(buffers), std::move(ids), std::move(fetch));
+    auto* worker = new run_worker(env, state_, p, backend.pool, std::move(buffers), std::move(ids), std::move(fetch));
+    if (timing) worker->time_only(runs, repeats);
     Napi::Promise promise = worker->promise();
     worker->Queue();
     return promise;
+  }
+
+  // time(feeds, fetch, {backend, runs, repeats}) -> Promise<seconds per run>: the plan run
+  // `repeats` rounds of `runs` times with the feeds bound once and nothing copied out.
+  Napi::Value time(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+    const double runs = o.Get("runs").IsNumber() ? o.Get("runs").As<Napi::Number>().DoubleValue() : 3;
+    const double repeats = o.Get("repeats").IsNumber() ? o.Get("repeats").As<Napi::Number>().DoubleValue() : 3;
+    if (!(runs >= 1 && runs <= 1e6) || !(repeats >= 1 && repeats <= 1000)) {
+      Napi::RangeError::New(env, "time options: runs must be 1 to 1e6 and repeats 1 to 1000").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return start(info, true, static_cast<int32_t>(runs), static_cast<int32_t>(repeats));
   }
 
   std::shared_ptr<graph_state> state_;
@@ -439,9 +426,18 @@ Napi::Value op_names(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value backend_names(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (const char* name : kiln::js::backend_names) out.Set(n++, name);
+  return out;
+}
+
 }  // namespace
 
 void kiln_register_graph_binding(Napi::Env env, Napi::Object exports) {
   exports.Set("Graph", graph_wrap::define(env));
   exports.Set("ops", Napi::Function::New(env, op_names, "ops"));
+  exports.Set("backends", Napi::Function::New(env, backend_names, "backends"));
 }

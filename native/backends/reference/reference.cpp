@@ -13,6 +13,7 @@ const kernel_table& reference_kernels() {
     register_reference_shape(t);
     register_reference_conv(t);
     register_reference_norm(t);
+    register_reference_optim(t);
     return t;
   }();
   return table;

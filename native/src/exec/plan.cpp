@@ -1,7 +1,10 @@
 #include "exec/plan.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 
 #include "ir/op_table.h"
 
@@ -48,10 +51,25 @@ int64_t place(std::vector<interval>& items) {
   return total;
 }
 
+// The first non-finite element of a float tensor, or -1.
+int64_t first_non_finite(const tensor_view& v) {
+  if (v.dtype == kiln_dtype_f32) {
+    const float* x = v.as<float>();
+    for (int64_t i = 0; i < v.size; ++i) if (!std::isfinite(x[i])) return i;
+  } else if (v.dtype == kiln_dtype_f64) {
+    const double* x = v.as<double>();
+    for (int64_t i = 0; i < v.size; ++i) if (!std::isfinite(x[i])) return i;
+  }
+  return -1;
+}
+
 }  // namespace
 
+plan::~plan() { std::free(arena_); }
+
 std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& fetch,
-                                    const kernel_table& kernels, std::string& error) {
+                                    const kernel_table& kernels, std::string& error,
+                                    const std::vector<int32_t>& effects) {
   std::unique_ptr<plan> p(new plan(g));
   const size_t n_values = g.values().size();
   const size_t n_nodes = g.nodes().size();
@@ -66,15 +84,35 @@ std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& 
     needed_value[static_cast<size_t>(f)] = true;
   }
   std::vector<bool> needed_node(n_nodes, false);
+  for (int32_t e : effects) {
+    if (e < 0 || static_cast<size_t>(e) >= n_nodes || !(op_row(g.nodes()[static_cast<size_t>(e)].op).flags & kiln_opf_effect)) {
+      error = "a state update to run is not a state-update node of the graph";
+      return nullptr;
+    }
+    needed_node[static_cast<size_t>(e)] = true;
+  }
   for (size_t i = n_nodes; i-- > 0;) {
     const node& n = g.nodes()[i];
     for (int32_t out : n.outputs) needed_node[i] = needed_node[i] || needed_value[static_cast<size_t>(out)];
     if (needed_node[i]) for (int32_t in : n.inputs) needed_value[static_cast<size_t>(in)] = true;
   }
 
-  std::vector<int32_t> def_step(n_values, -1), last_step(n_values, -1);
+  // Who reads each value among the needed nodes (for fusion: a fused-away value has one reader).
+  std::vector<int32_t> readers(n_values, 0), reader(n_values, -1);
   for (size_t i = 0; i < n_nodes; ++i) {
     if (!needed_node[i]) continue;
+    for (int32_t in : g.nodes()[i].inputs) {
+      ++readers[static_cast<size_t>(in)];
+      reader[static_cast<size_t>(in)] = static_cast<int32_t>(i);
+    }
+  }
+  std::vector<bool> fetched(n_values, false);
+  for (int32_t f : fetch) fetched[static_cast<size_t>(f)] = true;
+  std::vector<bool> absorbed(n_nodes, false);  // run inside an earlier node's fused epilogue
+
+  std::vector<int32_t> def_step(n_values, -1), last_step(n_values, -1);
+  for (size_t i = 0; i < n_nodes; ++i) {
+    if (!needed_node[i] || absorbed[i]) continue;
     const node& n = g.nodes()[i];
     if (op_row(n.op).flags & kiln_opf_source) continue;
     const kiln_dtype t = kernel_dtype(g, n);
@@ -83,14 +121,39 @@ std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& 
       error = "node '" + n.name + "' (" + op_name(n.op) + "): no kernel for " + dtype_name(t) + " on this backend";
       return nullptr;
     }
-    const int32_t step = static_cast<int32_t>(p->steps_.size());
-    p->steps_.push_back(static_cast<int32_t>(i));
-    p->kernels_.push_back(fn);
-    for (int32_t in : n.inputs) last_step[static_cast<size_t>(in)] = step;
-    for (int32_t out : n.outputs) {
-      def_step[static_cast<size_t>(out)] = step;
-      last_step[static_cast<size_t>(out)] = std::max(last_step[static_cast<size_t>(out)], step);
+    step s{static_cast<int32_t>(i), -1, fn, n.inputs, n.outputs};
+    // Fuse "matmul/conv -> bias_add [-> activation]" when the backend has the epilogue and the
+    // intermediate values are read by nothing else.
+    const auto v = n.outputs.size() == 1 ? static_cast<size_t>(n.outputs[0]) : 0;
+    if (n.outputs.size() == 1 && t == kiln_dtype_f32 && kernels.epilogue(n.op) && readers[v] == 1 && !fetched[v]) {
+      const node& bias = g.nodes()[static_cast<size_t>(reader[v])];
+      if (bias.op == kiln_op_bias_add && bias.inputs[0] == n.outputs[0]) {
+        absorbed[static_cast<size_t>(reader[v])] = true;
+        s.fn = kernels.epilogue(n.op);
+        s.in.push_back(bias.inputs[1]);
+        s.out = bias.outputs;
+        const auto z = static_cast<size_t>(bias.outputs[0]);
+        // The activation may read z, and z may still be read by others (its gradient): then the
+        // epilogue writes both z and the activation's output.
+        for (size_t k = static_cast<size_t>(reader[v]) + 1; k < n_nodes && readers[z] > 0; ++k) {
+          const node& act = g.nodes()[k];
+          if (!needed_node[k] || act.inputs.size() != 1 || act.inputs[0] != bias.outputs[0]) continue;
+          if (kernels.epilogue_activation(act.op)) {
+            absorbed[k] = true;
+            s.activation = static_cast<int32_t>(k);
+            s.out.push_back(act.outputs[0]);
+          }
+          break;
+        }
+      }
     }
+    const int32_t index = static_cast<int32_t>(p->steps_.size());
+    for (int32_t in : s.in) last_step[static_cast<size_t>(in)] = index;
+    for (int32_t out : s.out) {
+      def_step[static_cast<size_t>(out)] = index;
+      last_step[static_cast<size_t>(out)] = std::max(last_step[static_cast<size_t>(out)], index);
+    }
+    p->steps_.push_back(std::move(s));
   }
   const int32_t end = static_cast<int32_t>(p->steps_.size());
   for (int32_t f : fetch) last_step[static_cast<size_t>(f)] = end;
@@ -107,45 +170,74 @@ std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& 
   p->offset_.assign(n_values, -1);
   for (const interval& it : items) p->offset_[static_cast<size_t>(it.value)] = it.offset;
 
-  p->arena_.resize(static_cast<size_t>(p->arena_bytes_ + kiln_align));
-  const auto raw = reinterpret_cast<std::uintptr_t>(p->arena_.data());
-  p->base_ = p->arena_.data() + (kiln_align - raw % kiln_align) % kiln_align;
+  p->arena_ = std::malloc(static_cast<size_t>(p->arena_bytes_ + kiln_align));
+  if (!p->arena_) {
+    error = "not enough memory for the step's activations: the plan needs " +
+            std::to_string(p->arena_bytes_ >> 20) + " MiB; use a smaller batch size";
+    return nullptr;
+  }
+  const auto raw = reinterpret_cast<std::uintptr_t>(p->arena_);
+  p->base_ = static_cast<std::byte*>(p->arena_) + (kiln_align - raw % kiln_align) % kiln_align;
   p->where_.assign(n_values, nullptr);
   for (size_t v = 0; v < n_values; ++v) {
     if (p->offset_[v] >= 0) p->where_[v] = p->base_ + p->offset_[v];
   }
 
   // Views are built once; run() only refreshes the data pointers of sources.
-  for (int32_t node_id : p->steps_) {
-    const node& n = g.nodes()[static_cast<size_t>(node_id)];
+  for (step& s : p->steps_) {
     auto view = [&](int32_t id) {
       const value& val = g.val(id);
       return tensor_view{p->where_[static_cast<size_t>(id)], &val.shape, val.dtype, shape_elements(val.shape)};
     };
-    std::vector<tensor_view> ins, outs;
-    for (int32_t in : n.inputs) ins.push_back(view(in));
-    for (int32_t out : n.outputs) outs.push_back(view(out));
-    p->in_views_.push_back(std::move(ins));
-    p->out_views_.push_back(std::move(outs));
+    for (int32_t in : s.in) s.in_views.push_back(view(in));
+    for (int32_t out : s.out) s.out_views.push_back(view(out));
   }
   return p;
 }
 
-std::string plan::run(const std::vector<void*>& sources, thread_pool* pool) {
-  for (size_t s = 0; s < steps_.size(); ++s) {
-    const node& n = g_.nodes()[static_cast<size_t>(steps_[s])];
-    std::vector<tensor_view>& ins = in_views_[s];
-    for (size_t k = 0; k < n.inputs.size(); ++k) {
-      const auto id = static_cast<size_t>(n.inputs[k]);
+std::string plan::run(const std::vector<void*>& sources, const run_options& options) {
+  using clock = std::chrono::steady_clock;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    step& s = steps_[i];
+    const node& n = g_.nodes()[static_cast<size_t>(s.node)];
+    for (size_t k = 0; k < s.in.size(); ++k) {
+      const auto id = static_cast<size_t>(s.in[k]);
       if (offset_[id] >= 0) continue;
       void* src = id < sources.size() ? sources[id] : nullptr;
-      if (!src) return "no data bound for '" + g_.val(n.inputs[k]).name + "'";
-      ins[k].data = src;
+      if (!src) return "no data bound for '" + g_.val(s.in[k]).name + "'";
+      s.in_views[k].data = src;
       where_[id] = src;
     }
-    kernels_[s](kernel_args{n, ins, out_views_[s], pool});
+    const node* act = s.activation >= 0 ? &g_.nodes()[static_cast<size_t>(s.activation)] : nullptr;
+    const kernel_args args{n, s.in_views, s.out_views, options.pool, act};
+    if (options.op_ns) {
+      const auto t0 = clock::now();
+      s.fn(args);
+      (*options.op_ns)[i] += std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count();
+    } else {
+      s.fn(args);
+    }
+    if (options.check_finite) {
+      for (size_t k = 0; k < s.out_views.size(); ++k) {
+        const int64_t at = first_non_finite(s.out_views[k]);
+        if (at < 0) continue;
+        const value& v = g_.val(s.out[k]);
+        const node& producer = g_.nodes()[static_cast<size_t>(v.producer)];
+        return "node '" + producer.name + "' (" + op_name(producer.op) + ") produced a non-finite value in '" + v.name +
+               "' " + shape_string(v.shape) + " at element " + std::to_string(at);
+      }
+    }
   }
   return "";
+}
+
+std::string plan::step_name(size_t i) const {
+  const step& s = steps_[i];
+  std::string name = g_.nodes()[static_cast<size_t>(s.node)].name;
+  if (s.out.empty() || g_.val(s.out[0]).producer == s.node) return name;
+  name += "+" + g_.nodes()[static_cast<size_t>(g_.val(s.out[0]).producer)].name;
+  if (s.activation >= 0) name += "+" + g_.nodes()[static_cast<size_t>(s.activation)].name;
+  return name;
 }
 
 const void* plan::data(int32_t value_id) const {

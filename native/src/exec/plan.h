@@ -13,33 +13,57 @@
 
 namespace kiln {
 
+// How a plan runs. Timing and checking cost nothing when off.
+struct run_options {
+  thread_pool* pool = nullptr;        // null: kernels run on the calling thread
+  std::vector<int64_t>* op_ns = nullptr;  // when set: nanoseconds per step, added to (size steps())
+  bool check_finite = false;          // check mode: stop at the first node whose output has a NaN or Inf
+};
+
 class plan {
  public:
-  // Returns nullptr and sets `error` (naming the node) when a needed node has no kernel.
+  // Plans the nodes that `fetch` needs plus the state-update nodes `effects` (node ids of
+  // kiln_opf_effect ops, with whatever they read). Returns nullptr and sets `error` (naming the
+  // node) when a needed node has no kernel, or when the arena cannot be allocated.
   static std::unique_ptr<plan> compile(const graph& g, const std::vector<int32_t>& fetch,
-                                       const kernel_table& kernels, std::string& error);
+                                       const kernel_table& kernels, std::string& error,
+                                       const std::vector<int32_t>& effects = {});
+  ~plan();
+  plan(const plan&) = delete;
+  plan& operator=(const plan&) = delete;
 
   // sources[value id] points at the data of each input/param value the plan reads
   // (sources.size() == number of values in the graph; other entries are ignored).
-  // Returns "" or an error naming the missing source.
-  std::string run(const std::vector<void*>& sources, thread_pool* pool = nullptr);
+  // Returns "" or an error naming the missing source (or, in check mode, the first node that
+  // produced a non-finite value).
+  std::string run(const std::vector<void*>& sources, const run_options& options = {});
 
   // The data of a value after run(): fetched values stay valid until the next run.
   const void* data(int32_t value_id) const;
   // Bytes of the arena: what buffer reuse saves shows as arena_bytes() < naive_bytes().
   int64_t arena_bytes() const { return arena_bytes_; }
   int64_t naive_bytes() const { return naive_bytes_; }
-  const std::vector<int32_t>& steps() const { return steps_; }  // node ids in run order
+  size_t size() const { return steps_.size(); }
+  // The node a step runs (for a fused step, the producer) and the activation it fused, or -1.
+  int32_t step_node(size_t i) const { return steps_[i].node; }
+  int32_t step_activation(size_t i) const { return steps_[i].activation; }
+  // Node names of a step, joined with "+" when it is fused ("d/matmul+d/bias_add+d/relu").
+  std::string step_name(size_t i) const;
 
  private:
+  struct step {
+    int32_t node;
+    int32_t activation;  // fused activation node, or -1
+    kernel_fn fn;
+    std::vector<int32_t> in, out;  // value ids
+    std::vector<tensor_view> in_views, out_views;
+  };
   plan(const graph& g) : g_(g) {}
   const graph& g_;
-  std::vector<int32_t> steps_;
-  std::vector<kernel_fn> kernels_;
+  std::vector<step> steps_;
   std::vector<int64_t> offset_;  // per value: byte offset in the arena, -1 = source / unused
   std::vector<void*> where_;     // per value: resolved pointer during/after a run
-  std::vector<std::vector<tensor_view>> in_views_, out_views_;
-  std::vector<std::byte> arena_;
+  void* arena_ = nullptr;       // malloc'd: a failed allocation is an error, not an abort
   std::byte* base_ = nullptr;  // arena_ aligned to 64 bytes
   int64_t arena_bytes_ = 0;
   int64_t naive_bytes_ = 0;

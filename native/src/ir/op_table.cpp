@@ -17,6 +17,7 @@ struct table_holder {
     describe_shape_ops(rows);
     describe_conv_ops(rows);
     describe_norm_ops(rows);
+    describe_optim_ops(rows);
   }
 };
 

@@ -52,6 +52,7 @@ enum kiln_op_flag : uint32_t {
   kiln_opf_none = 0,
   kiln_opf_source = 1u << 0,          // input, param: no kernel, bound at run time
   kiln_opf_not_differentiable = 1u << 1,  // no gradient flows through (argmax, comparisons)
+  kiln_opf_effect = 1u << 2,  // writes its first input(s) in place (optimizer updates): run for effect
 };
 
 struct op_info {
@@ -92,5 +93,6 @@ void describe_softmax_ops(op_info* table);
 void describe_shape_ops(op_info* table);
 void describe_conv_ops(op_info* table);
 void describe_norm_ops(op_info* table);
+void describe_optim_ops(op_info* table);
 
 }  // namespace kiln

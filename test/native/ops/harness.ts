@@ -15,7 +15,8 @@ export interface NativeGraph {
   dtype(name: string): Dtype;
   nodes(): { name: string; op: string; inputs: string[] }[];
   plan(fetch: string[]): { arenaBytes: number; naiveBytes: number; steps: number };
-  run(feeds: Record<string, Typed>, fetch: string[]): Promise<Record<string, Typed>>;
+  /** Runs on the reference backend unless options.backend says otherwise. */
+  run(feeds: Record<string, Typed>, fetch: string[], options?: { backend?: 'reference' | 'cpu' }): Promise<Record<string, Typed>>;
 }
 
 // KILN_ADDON points the suite at another build of the addon (e.g. a scratch build of one op family).
@@ -23,6 +24,7 @@ const addonPath = process.env.KILN_ADDON ?? new URL('../../../native/build/Relea
 export const addon = createRequire(import.meta.url)(addonPath) as {
   Graph: new () => NativeGraph;
   ops(): string[];
+  backends(): string[];
 };
 
 /** A deterministic pseudo-random stream (so failures reproduce). */

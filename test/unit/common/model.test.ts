@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultModel, formatShape, inferShapes, lowerModel, type DenseLayerDoc, type ModelDoc } from '../../../common/model/index.js';
 
 const IRIS = { name: 'Iris', features: 4, classes: 3 };
+const OPTIONS = { optimizer: { type: 'sgd' as const, learningRate: 0.05 }, seed: 7 };
 
 function withDense(model: ModelDoc, id: string, change: Partial<DenseLayerDoc['params']>): ModelDoc {
   return {
@@ -51,22 +52,37 @@ describe('shape inference', () => {
 });
 
 describe('lowering to the engine', () => {
-  it('lowers Dense layers to engine layers with the softmax folded into the loss', () => {
-    expect(lowerModel(defaultModel(), IRIS)).toEqual({
-      ok: true,
-      spec: { layers: [{ inputs: 4, units: 16, activation: 'relu' }, { inputs: 16, units: 3, activation: 'linear' }] },
-    });
+  it('lowers Dense layers to engine ops, the loss reading the logits under the softmax', () => {
+    const lowered = lowerModel(defaultModel(), IRIS, OPTIONS);
+    if (!lowered.ok) throw new Error('expected the default model to lower');
+    const { spec } = lowered;
+    expect(spec.params.map((p) => [p.name, p.shape, p.init])).toEqual([
+      ['dense_1/kernel', [4, 16], 'glorot_uniform'], ['dense_1/bias', [16], 'zeros'],
+      ['dense_2/kernel', [16, 3], 'glorot_uniform'], ['dense_2/bias', [3], 'zeros'],
+    ]);
+    expect(spec.nodes.map((n) => `${n.op}(${n.inputs.join(', ')})`)).toEqual([
+      'matmul(input, dense_1/kernel)', 'bias_add(dense_1/matmul, dense_1/bias)', 'relu(dense_1/bias_add)',
+      'matmul(dense_1/relu, dense_2/kernel)', 'bias_add(dense_2/matmul, dense_2/bias)', 'softmax(dense_2/bias_add)',
+    ]);
+    expect(spec.outputs).toEqual(['dense_2/softmax']);
+    expect(spec.losses).toEqual([{ type: 'sparse_categorical_crossentropy', output: 'dense_2/bias_add', target: 'labels', fromLogits: true }]);
+    expect(spec.optimizer).toEqual(OPTIONS.optimizer);
+  });
+
+  it('leaves the bias out when use_bias is off', () => {
+    const lowered = lowerModel(withDense(defaultModel(), 'dense_1', { use_bias: false }), IRIS, OPTIONS);
+    expect(lowered.ok && lowered.spec.nodes.map((n) => n.name).slice(0, 2)).toEqual(['dense_1/matmul', 'dense_1/relu']);
   });
 
   it('says how to fix a model that does not fit the dataset', () => {
-    const wrongUnits = lowerModel(withDense(defaultModel(), 'dense_2', { units: 4 }), IRIS);
+    const wrongUnits = lowerModel(withDense(defaultModel(), 'dense_2', { units: 4 }), IRIS, OPTIONS);
     expect(wrongUnits).toMatchObject({ ok: false, issues: [{ layerId: 'dense_2', message: "Dense 'dense_2' has 4 units but Iris has 3 classes: set units to 3" }] });
 
     const model = defaultModel();
     model.layers[0] = { id: 'input', name: 'input', type: 'Input', params: { shape: [5] } };
-    expect(lowerModel(model, IRIS)).toMatchObject({ ok: false, issues: [{ message: "Input 'input' has shape (5,) but Iris rows have 4 features: set the shape to (4,)" }] });
+    expect(lowerModel(model, IRIS, OPTIONS)).toMatchObject({ ok: false, issues: [{ message: "Input 'input' has shape (5,) but Iris rows have 4 features: set the shape to (4,)" }] });
 
-    const noSoftmax = lowerModel(withDense(defaultModel(), 'dense_2', { activation: 'relu' }), IRIS);
+    const noSoftmax = lowerModel(withDense(defaultModel(), 'dense_2', { activation: 'relu' }), IRIS, OPTIONS);
     expect(noSoftmax).toMatchObject({ ok: false, issues: [{ message: expect.stringMatching(/output layer.*softmax/) }] });
   });
 });

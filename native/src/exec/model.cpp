@@ -1,0 +1,344 @@
+#include "exec/model.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "ir/op_table.h"
+#include "rng.h"
+
+namespace kiln {
+
+struct model::compiled {
+  step_graph sg;
+  std::unique_ptr<plan> step;     // train: loss, metrics and updates; infer: loss and metrics
+  std::unique_ptr<plan> forward;  // infer only: the model outputs (predict)
+  std::vector<void*> sources;
+  std::vector<std::vector<unsigned char>> x_stage, y_stage;
+  std::vector<int64_t> x_bytes, y_bytes;  // per sample
+  float learning_rate = 0, iteration = 0;
+  std::vector<int32_t> seeds;
+  std::vector<int64_t> op_ns;  // per step of `step` when profiling
+  int64_t profiled_steps = 0;
+};
+
+namespace {
+
+int64_t sample_bytes(const tensor_spec& t) { return shape_elements(t.shape) * dtype_size(t.dtype); }
+
+double scalar_of(const plan& p, int32_t id) { return static_cast<double>(*static_cast<const float*>(p.data(id))); }
+
+std::string mode_name(run_mode m) { return m == run_mode::train ? "training" : "inference"; }
+
+}  // namespace
+
+model::model(model_spec spec, const kernel_table& kernels, thread_pool* pool)
+    : spec_(std::move(spec)), kernels_(kernels), pool_(pool) {}
+
+model::~model() = default;
+
+std::unique_ptr<model> model::create(model_spec spec, const kernel_table& kernels, thread_pool* pool,
+                                     std::string& error) {
+  error = resolve_optimizer(spec.optimizer);
+  for (const param_spec& p : spec.params) {
+    if (!error.empty()) break;
+    if (std::string e = check_init(p.init); !e.empty()) error = "weight '" + p.name + "': " + e;
+    if (p.l1 < 0 || p.l2 < 0) error = "weight '" + p.name + "': regularization factors must not be negative";
+  }
+  if (error.empty()) error = check_model_spec(spec);
+  if (!error.empty()) return nullptr;
+  std::unique_ptr<model> m(new model(std::move(spec), kernels, pool));
+  for (const param_spec& p : m->spec_.params) {
+    std::vector<float> w(static_cast<size_t>(shape_elements(p.shape)));
+    initialize(p.init, p.shape, p.name, m->spec_.seed, w.data());
+    m->weights_.push_back(std::move(w));
+  }
+  return m;
+}
+
+std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
+  auto key = std::make_pair(batch, static_cast<int>(mode));
+  auto it = compiled_.find(key);
+  if (it != compiled_.end()) {
+    out = it->second.get();
+    return "";
+  }
+  auto c = std::make_unique<compiled>();
+  if (std::string e = build_step_graph(spec_, batch, mode, c->sg); !e.empty()) return e;
+  step_graph& sg = c->sg;
+  std::vector<int32_t> fetch;
+  if (sg.loss != kiln_no_value) fetch.push_back(sg.loss);
+  for (int32_t m : sg.metrics) fetch.push_back(m);
+  std::string error;
+  if (!fetch.empty()) {
+    c->step = plan::compile(sg.g, fetch, kernels_, error, sg.effect_nodes);
+    if (!c->step) return "compiling the " + mode_name(mode) + " step for batch size " + std::to_string(batch) + ": " + error;
+  }
+  if (mode == run_mode::infer) {
+    c->forward = plan::compile(sg.g, sg.outputs, kernels_, error);
+    if (!c->forward) return "compiling prediction for batch size " + std::to_string(batch) + ": " + error;
+  }
+
+  c->sources.assign(sg.g.values().size(), nullptr);
+  for (size_t i = 0; i < sg.params.size(); ++i) c->sources[static_cast<size_t>(sg.params[i])] = weights_[i].data();
+  for (int32_t id : sg.updates.slots) {
+    const value& v = sg.g.val(id);
+    std::vector<float>& slot = slots_[v.name];
+    if (slot.empty()) slot.assign(static_cast<size_t>(shape_elements(v.shape)), 0.0f);
+    c->sources[static_cast<size_t>(id)] = slot.data();
+  }
+  auto stage_buffers = [&](const std::vector<tensor_spec>& specs, const std::vector<int32_t>& ids,
+                           std::vector<std::vector<unsigned char>>& stage, std::vector<int64_t>& bytes) {
+    for (size_t i = 0; i < specs.size(); ++i) {
+      bytes.push_back(sample_bytes(specs[i]));
+      stage.emplace_back(static_cast<size_t>(std::max<int64_t>(1, bytes.back() * batch)));
+      c->sources[static_cast<size_t>(ids[i])] = stage.back().data();
+    }
+  };
+  stage_buffers(spec_.inputs, sg.inputs, c->x_stage, c->x_bytes);
+  stage_buffers(spec_.targets, sg.targets, c->y_stage, c->y_bytes);
+  if (sg.updates.lr != kiln_no_value) c->sources[static_cast<size_t>(sg.updates.lr)] = &c->learning_rate;
+  if (sg.updates.step != kiln_no_value) c->sources[static_cast<size_t>(sg.updates.step)] = &c->iteration;
+  c->seeds.assign(sg.dropout_seeds.size(), 0);
+  for (size_t i = 0; i < sg.dropout_seeds.size(); ++i) c->sources[static_cast<size_t>(sg.dropout_seeds[i])] = &c->seeds[i];
+  if (c->step) c->op_ns.assign(c->step->size(), 0);
+  out = c.get();
+  compiled_[key] = std::move(c);
+  return "";
+}
+
+void model::stage(compiled& c, const dataset& data, const std::vector<int64_t>& order, int64_t first, bool targets) {
+  const int64_t n = c.sg.batch;
+  auto copy = [&](const std::vector<const void*>& src, const std::vector<int64_t>& bytes,
+                  std::vector<std::vector<unsigned char>>& stage) {
+    for (size_t i = 0; i < src.size() && i < stage.size(); ++i) {
+      const auto* from = static_cast<const unsigned char*>(src[i]);
+      unsigned char* to = stage[i].data();
+      const int64_t b = bytes[i];
+      for (int64_t k = 0; k < n; ++k) {
+        std::memcpy(to + k * b, from + order[static_cast<size_t>(first + k)] * b, static_cast<size_t>(b));
+      }
+    }
+  };
+  copy(data.x, c.x_bytes, c.x_stage);
+  if (targets) copy(data.y, c.y_bytes, c.y_stage);
+}
+
+std::string model::check_labels(const dataset& data, const compiled& c) const {
+  for (size_t l = 0; l < spec_.losses.size(); ++l) {
+    const loss_spec& loss = spec_.losses[l];
+    if (loss.type != "sparse_categorical_crossentropy") continue;
+    size_t t = 0;
+    while (t < spec_.targets.size() && spec_.targets[t].name != loss.target) ++t;
+    if (t == spec_.targets.size() || t >= data.y.size() || spec_.targets[t].dtype != kiln_dtype_i32) continue;
+    const int64_t classes = c.sg.g.val(c.sg.loss_outputs[l]).shape.back();
+    const auto* labels = static_cast<const int32_t*>(data.y[t]);
+    const int64_t n = data.count * shape_elements(spec_.targets[t].shape);
+    for (int64_t i = 0; i < n; ++i) {
+      if (labels[i] < 0 || labels[i] >= classes) {
+        return "label " + std::to_string(labels[i]) + " of sample " + std::to_string(i) + " in '" + loss.target +
+               "' is not a class of '" + loss.output + "', which has " + std::to_string(classes) + " (labels 0 to " +
+               std::to_string(classes - 1) + ")";
+      }
+    }
+  }
+  return "";
+}
+
+bool model::wait_if_paused() {
+  std::unique_lock<std::mutex> lock(pause_mutex_);
+  pause_cv_.wait(lock, [&] { return !paused_ || stop_.load(); });
+  return !stop_.load();
+}
+
+std::string model::fit(const dataset& train, const fit_options& o,
+                       const std::function<void(const fit_event&)>& on_event, fit_summary& summary) {
+  using clock = std::chrono::steady_clock;
+  stop_.store(false);
+  if (train.count <= 0) return "the training data has no samples";
+  if (o.batch_size <= 0 || o.epochs < 0) return "batch size and epochs must be positive";
+  const int64_t batch = std::min<int64_t>(o.batch_size, train.count);
+  const int64_t full = train.count / batch, rest = train.count % batch;
+  compiled* main = nullptr;
+  compiled* tail = nullptr;
+  if (std::string e = compiled_for(batch, run_mode::train, main); !e.empty()) return e;
+  if (rest > 0) {
+    if (std::string e = compiled_for(rest, run_mode::train, tail); !e.empty()) return e;
+  }
+  if (std::string e = check_labels(train, *main); !e.empty()) return "training data: " + e;
+  std::vector<int64_t> order(static_cast<size_t>(train.count));
+  const size_t n_metrics = spec_.metrics.size();
+
+  for (int32_t epoch = 0; epoch < o.epochs; ++epoch) {
+    const auto started = clock::now();
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+    if (o.shuffle) {  // Fisher-Yates from a stream that depends only on (seed, epoch)
+      rng r(spec_.seed ^ (0x5eed5eed00000000ULL + static_cast<uint64_t>(epochs_)));
+      for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[r.next_below(i)]);
+    }
+    fit_event epoch_event;
+    epoch_event.epoch_end = true;
+    epoch_event.epoch = epoch;
+    epoch_event.metrics.assign(n_metrics, 0.0);
+    for (int64_t b = 0; b < full + (rest > 0 ? 1 : 0); ++b) {
+      if (!wait_if_paused()) {
+        summary.stopped = true;
+        return "";
+      }
+      compiled& c = b < full ? *main : *tail;
+      const int64_t first = b * batch;
+      stage(c, train, order, first, true);
+      c.learning_rate = static_cast<float>(learning_rate_at(spec_.optimizer, iterations_));
+      c.iteration = static_cast<float>(iterations_ + 1);
+      rng seeds(spec_.seed ^ (0xd50d50d5ULL * static_cast<uint64_t>(iterations_ + 1)));
+      for (int32_t& s : c.seeds) s = static_cast<int32_t>(seeds.next_u64() >> 33);
+      run_options ro;
+      ro.pool = pool_;
+      ro.op_ns = profiling_ ? &c.op_ns : nullptr;
+      if (profiling_) ++c.profiled_steps;
+      ro.check_finite = o.check;
+      const std::string error = c.step->run(c.sources, ro);
+      const std::string where = "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(iterations_ + 1);
+      if (!error.empty()) return "training stopped at " + where + ": " + error;
+      fit_event e;
+      e.epoch = epoch;
+      e.step = iterations_ + 1;
+      e.loss = scalar_of(*c.step, c.sg.loss);
+      e.learning_rate = c.learning_rate;
+      if (!std::isfinite(e.loss)) {
+        return "the loss became " + std::string(std::isnan(e.loss) ? "NaN" : "infinite") + " at " + where +
+               ": lower the learning rate, or train in check mode to find the op that produced it";
+      }
+      for (int32_t id : c.sg.metrics) e.metrics.push_back(scalar_of(*c.step, id));
+      ++iterations_;
+      ++summary.steps;
+      const double n = static_cast<double>(c.sg.batch);
+      epoch_event.loss += e.loss * n;
+      for (size_t k = 0; k < n_metrics; ++k) epoch_event.metrics[k] += e.metrics[k] * n;
+      if (on_event) on_event(e);
+    }
+    epoch_event.step = iterations_;
+    epoch_event.loss /= static_cast<double>(train.count);
+    for (double& m : epoch_event.metrics) m /= static_cast<double>(train.count);
+    epoch_event.learning_rate = learning_rate_at(spec_.optimizer, iterations_);
+    if (o.validation && o.validation->count > 0) {
+      evaluation v;
+      if (std::string e = evaluate(*o.validation, o.batch_size, v); !e.empty()) return "validation: " + e;
+      if (stop_.load()) {
+        summary.stopped = true;
+        return "";
+      }
+      epoch_event.has_validation = true;
+      epoch_event.val_loss = v.loss;
+      epoch_event.val_metrics = v.metrics;
+    }
+    epoch_event.seconds = std::chrono::duration<double>(clock::now() - started).count();
+    ++summary.epochs;
+    ++epochs_;
+    if (on_event) on_event(epoch_event);
+  }
+  return "";
+}
+
+std::string model::run_batches(const dataset& data, int32_t batch_size, bool with_targets,
+                               const std::function<std::string(compiled&, int64_t, int64_t)>& body) {
+  if (data.count <= 0) return "the data has no samples";
+  if (batch_size <= 0) return "batch size must be positive";
+  const int64_t batch = std::min<int64_t>(batch_size, data.count);
+  std::vector<int64_t> order(static_cast<size_t>(data.count));
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  for (int64_t first = 0; first < data.count; first += batch) {
+    const int64_t n = std::min(batch, data.count - first);
+    compiled* c = nullptr;
+    if (std::string e = compiled_for(n, run_mode::infer, c); !e.empty()) return e;
+    stage(*c, data, order, first, with_targets);
+    if (std::string e = body(*c, first, n); !e.empty()) return e;
+  }
+  return "";
+}
+
+std::string model::evaluate(const dataset& data, int32_t batch_size, evaluation& out) {
+  out = evaluation{};
+  out.metrics.assign(spec_.metrics.size(), 0.0);
+  if (spec_.losses.empty()) return "evaluation needs a loss";
+  compiled* first = nullptr;
+  if (std::string e = compiled_for(std::min<int64_t>(std::max(batch_size, 1), std::max<int64_t>(data.count, 1)), run_mode::infer, first); !e.empty()) return e;
+  if (std::string e = check_labels(data, *first); !e.empty()) return e;
+  std::string error = run_batches(data, batch_size, true, [&](compiled& c, int64_t, int64_t n) -> std::string {
+    run_options ro;
+    ro.pool = pool_;
+    if (std::string e = c.step->run(c.sources, ro); !e.empty()) return e;
+    out.loss += scalar_of(*c.step, c.sg.loss) * static_cast<double>(n);
+    for (size_t k = 0; k < c.sg.metrics.size(); ++k) out.metrics[k] += scalar_of(*c.step, c.sg.metrics[k]) * static_cast<double>(n);
+    return "";
+  });
+  if (!error.empty()) return error;
+  out.loss /= static_cast<double>(data.count);
+  for (double& m : out.metrics) m /= static_cast<double>(data.count);
+  return "";
+}
+
+std::string model::predict(const dataset& data, int32_t batch_size, std::vector<std::vector<float>>& outputs) {
+  outputs.assign(spec_.outputs.size(), {});
+  return run_batches(data, batch_size, false, [&](compiled& c, int64_t first, int64_t n) -> std::string {
+    run_options ro;
+    ro.pool = pool_;
+    if (std::string e = c.forward->run(c.sources, ro); !e.empty()) return e;
+    for (size_t k = 0; k < c.sg.outputs.size(); ++k) {
+      const value& v = c.sg.g.val(c.sg.outputs[k]);
+      if (v.dtype != kiln_dtype_f32) return "model output '" + spec_.outputs[k] + "' is not float32";
+      const int64_t per = shape_elements(v.shape) / std::max<int64_t>(1, n);
+      if (outputs[k].empty()) outputs[k].resize(static_cast<size_t>(per * data.count));
+      const float* src = static_cast<const float*>(c.forward->data(c.sg.outputs[k]));
+      std::memcpy(outputs[k].data() + first * per, src, static_cast<size_t>(per * n) * sizeof(float));
+    }
+    return "";
+  });
+}
+
+void model::stop() {
+  stop_.store(true);
+  std::lock_guard<std::mutex> lock(pause_mutex_);
+  pause_cv_.notify_all();
+}
+
+void model::pause() {
+  std::lock_guard<std::mutex> lock(pause_mutex_);
+  paused_ = true;
+}
+
+void model::resume() {
+  std::lock_guard<std::mutex> lock(pause_mutex_);
+  paused_ = false;
+  pause_cv_.notify_all();
+}
+
+void model::set_profiling(bool on) {
+  profiling_ = on;
+  for (auto& [key, c] : compiled_) {
+    std::fill(c->op_ns.begin(), c->op_ns.end(), 0);
+    c->profiled_steps = 0;
+  }
+}
+
+std::vector<op_profile> model::profile() const {
+  std::vector<op_profile> out;
+  std::map<std::string, size_t> index;
+  for (const auto& [key, c] : compiled_) {
+    if (c->sg.mode != run_mode::train || !c->step) continue;
+    for (size_t s = 0; s < c->step->size(); ++s) {
+      const node& n = c->sg.g.nodes()[static_cast<size_t>(c->step->step_node(s))];
+      const std::string name = c->step->step_name(s);
+      auto it = index.find(name);
+      if (it == index.end()) {
+        it = index.emplace(name, out.size()).first;
+        out.push_back({name, op_name(n.op), 0, 0});
+      }
+      out[it->second].ns += c->op_ns[s];
+      out[it->second].calls += c->profiled_steps;
+    }
+  }
+  return out;
+}
+
+}  // namespace kiln

@@ -1,0 +1,124 @@
+// A trainable model: a spec, its weights and optimizer state, and compiled plans per (batch
+// size, mode). fit / evaluate / predict run whole epochs in C++ over native dataset buffers.
+//
+// Threading: fit, evaluate and predict block and must not overlap (the binding runs them on a
+// worker thread, one at a time); stop, pause and resume may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "exec/model_spec.h"
+#include "exec/plan.h"
+#include "exec/step_graph.h"
+#include "kernel.h"
+
+namespace kiln {
+
+// Samples in native memory: per spec input (or target), count * sample-size elements, packed.
+struct dataset {
+  std::vector<const void*> x;  // one buffer per model input
+  std::vector<const void*> y;  // one buffer per target (may be empty for predict)
+  int64_t count = 0;
+};
+
+struct fit_options {
+  int32_t epochs = 1;
+  int32_t batch_size = 32;
+  bool shuffle = true;               // reshuffled every epoch from the model's seed
+  const dataset* validation = nullptr;
+  bool check = false;                // check mode: name the first op that makes a NaN or Inf
+};
+
+// One per training step, and one per epoch end (with validation figures).
+struct fit_event {
+  bool epoch_end = false;
+  int32_t epoch = 0;           // from 0
+  int64_t step = 0;            // global step, from 1
+  double loss = 0;             // step: this batch; epoch end: the epoch's mean
+  std::vector<double> metrics; // per spec metric, like loss
+  double learning_rate = 0;
+  bool has_validation = false;
+  double val_loss = 0;
+  std::vector<double> val_metrics;
+  double seconds = 0;          // epoch end: the epoch's wall time
+};
+
+struct fit_summary {
+  int64_t steps = 0;
+  int32_t epochs = 0;
+  bool stopped = false;
+};
+
+struct evaluation {
+  double loss = 0;
+  std::vector<double> metrics;
+};
+
+// Per-op time summed over profiled training steps, in run order.
+struct op_profile {
+  std::string node, op;
+  int64_t ns = 0;
+  int64_t calls = 0;
+};
+
+class model {
+ public:
+  // nullptr and `error` when the spec is invalid (the message names the node or entry).
+  static std::unique_ptr<model> create(model_spec spec, const kernel_table& kernels, thread_pool* pool,
+                                       std::string& error);
+
+  ~model();
+  const model_spec& spec() const { return spec_; }
+  // Current weights, one float buffer per spec param (trainable or not).
+  std::vector<float>& weights(size_t param) { return weights_[param]; }
+  int64_t iterations() const { return iterations_; }
+
+  std::string fit(const dataset& train, const fit_options& options,
+                  const std::function<void(const fit_event&)>& on_event, fit_summary& summary);
+  std::string evaluate(const dataset& data, int32_t batch_size, evaluation& out);
+  // outputs[k]: model output k for every sample, packed.
+  std::string predict(const dataset& data, int32_t batch_size, std::vector<std::vector<float>>& outputs);
+
+  void stop();
+  void pause();
+  void resume();
+  // Per-op timers on the training step: off costs nothing. Enabling clears what was gathered.
+  void set_profiling(bool on);
+  std::vector<op_profile> profile() const;
+
+ private:
+  struct compiled;
+  model(model_spec spec, const kernel_table& kernels, thread_pool* pool);
+  std::string compiled_for(int64_t batch, run_mode mode, compiled*& out);
+  // Copies the samples order[first, first + batch) into the compiled graph's staging buffers.
+  void stage(compiled& c, const dataset& data, const std::vector<int64_t>& order, int64_t first, bool targets);
+  std::string run_batches(const dataset& data, int32_t batch_size, bool with_targets,
+                          const std::function<std::string(compiled&, int64_t first, int64_t n)>& body);
+  bool wait_if_paused();  // false when stopped
+  // Class labels must index the output they are scored against: "" or the first bad label.
+  std::string check_labels(const dataset& data, const compiled& c) const;
+
+  model_spec spec_;
+  const kernel_table& kernels_;
+  thread_pool* pool_;
+  std::vector<std::vector<float>> weights_;
+  std::map<std::string, std::vector<float>> slots_;  // optimizer state by slot name
+  std::map<std::pair<int64_t, int>, std::unique_ptr<compiled>> compiled_;
+  int64_t iterations_ = 0;  // updates done (Keras's optimizer.iterations)
+  int64_t epochs_ = 0;      // epochs done, over every fit: picks each epoch's shuffle
+  bool profiling_ = false;
+
+  std::atomic<bool> stop_{false};
+  std::mutex pause_mutex_;
+  std::condition_variable pause_cv_;
+  bool paused_ = false;
+};
+
+}  // namespace kiln

@@ -1,0 +1,487 @@
+// Cross-backend tests: every op the cpu backend implements with its own float32 kernel runs on
+// both backends over the same inputs, and the cpu result must match the reference's. Shapes are
+// chosen to reach each kernel's paths: odd sizes, sizes past the GEMM's blocking, work large
+// enough to be split over threads, every broadcasting fast path and the general fallback.
+import { describe, expect, it } from 'vitest';
+import { addon, random, size, type NativeGraph } from './ops/harness.js';
+
+type Typed = Float32Array | Float64Array | Int32Array;
+type Attrs = Record<string, unknown>;
+
+interface Tolerance {
+  /** Allowed error relative to |reference| per element, or to max |reference| with ofMax. */
+  rel: number;
+  ofMax?: boolean;
+}
+
+const EXACTISH: Tolerance = { rel: 1e-6 };
+const GEMM: Tolerance = { rel: 1e-4, ofMax: true };
+const SUMS: Tolerance = { rel: 1e-5, ofMax: true };
+
+interface Input {
+  shape: number[];
+  /** int32 inputs are labels in [0, classes); floats are uniform in [-1, 1) unless given. */
+  classes?: number;
+  values?: (rand: () => number) => number;
+}
+
+function feedFor(input: Input, rand: () => number): Typed {
+  const n = size(input.shape);
+  if (input.classes !== undefined) return Int32Array.from({ length: n }, () => Math.floor(((rand() + 1) / 2) * input.classes!));
+  return Float32Array.from({ length: n }, () => (input.values ? input.values(rand) : rand()));
+}
+
+function maxAbs(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) m = Math.max(m, Math.abs(v[i]));
+  return m;
+}
+
+/** Fails on the first element of `actual` (cpu) out of tolerance of `expected` (reference). */
+function expectClose(what: string, actual: Typed, expected: Typed, tol: Tolerance): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  const scale = tol.ofMax ? maxAbs(expected) : 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
+    const a = actual[i];
+    if (Number.isNaN(e) || Number.isNaN(a)) {
+      if (Number.isNaN(e) !== Number.isNaN(a)) expect.fail(`${what}[${i}]: cpu ${a}, reference ${e}`);
+      continue;
+    }
+    const allowed = tol.rel * (tol.ofMax ? scale : Math.abs(e));
+    if (!(Math.abs(a - e) <= allowed)) expect.fail(`${what}[${i}]: cpu ${a}, reference ${e} (allowed error ${allowed})`);
+  }
+}
+
+/** Runs the fetched values on both backends with the same feeds. */
+async function runBoth(g: NativeGraph, feeds: Record<string, Typed>, fetch: string[]): Promise<{ ref: Record<string, Typed>; cpu: Record<string, Typed> }> {
+  const ref = await g.run(feeds, fetch, { backend: 'reference' });
+  const cpu = await g.run(feeds, fetch, { backend: 'cpu' });
+  return { ref, cpu };
+}
+
+/**
+ * Adds, before the nodes under test, intermediates of the given shapes filled with a marker value
+ * and alive at the same time, so the arena places them as it will place the outputs under test
+ * later: a kernel that leaves any element of its output unwritten (or accumulates into it) then
+ * returns the marker instead of the reference's value.
+ */
+function addPoison(g: NativeGraph, shapes: number[][]): { feeds: Record<string, Typed>; fetch: string[] } {
+  const feeds: Record<string, Typed> = {};
+  const negs = shapes.map((shape, i) => {
+    const p = g.input(`poison${i}`, shape);
+    feeds[p] = new Float32Array(size(shape)).fill(-12345);
+    return g.op('neg', `poison${i}_neg`, [p])[0];
+  });
+  const fetch = negs.map((n, i) => g.op('reduce_sum', `poison${i}_sum`, [n])[0]);
+  return { feeds, fetch };
+}
+
+/** The shape of `op`'s first output on the given inputs. */
+function outputShape(op: string, inputs: Input[], attrs?: Attrs): number[] {
+  const g = new addon.Graph();
+  const names = inputs.map((input, i) => g.input(`x${i}`, input.shape, input.classes !== undefined ? 'int32' : 'float32'));
+  return g.shape(g.op(op, 'y', names, attrs)[0]);
+}
+
+interface OpCase {
+  name: string;
+  op: string;
+  inputs: Input[];
+  attrs?: Attrs;
+  tol: Tolerance;
+  /** Outputs that may be all zero (comparisons, empty products). */
+  mayBeZero?: boolean;
+}
+
+async function compareOp(c: OpCase, seed = 1): Promise<void> {
+  const rand = random(seed);
+  const g = new addon.Graph();
+  const poison = addPoison(g, [outputShape(c.op, c.inputs, c.attrs)]);
+  const names = c.inputs.map((input, i) => g.input(`x${i}`, input.shape, input.classes !== undefined ? 'int32' : 'float32'));
+  const outs = g.op(c.op, 'y', names, c.attrs);
+  const feeds: Record<string, Typed> = { ...poison.feeds };
+  names.forEach((n, i) => (feeds[n] = feedFor(c.inputs[i], rand)));
+  const { ref, cpu } = await runBoth(g, feeds, [...outs, ...poison.fetch]);
+  for (const o of outs) {
+    if (!c.mayBeZero) expect(maxAbs(ref[o]), `${c.name}: the reference output is all zero`).toBeGreaterThan(0);
+    expectClose(`${c.name} ${o}`, cpu[o], ref[o], c.tol);
+  }
+}
+
+const positive = (rand: () => number) => Math.abs(rand()) + 0.05;
+const halves = (rand: () => number) => Math.round(rand() * 4) / 2; // ties and equal pairs
+
+describe('backends', () => {
+  it('lists the backends and rejects an unknown one with a TypeError', async () => {
+    expect(addon.backends()).toEqual(['reference', 'cpu']);
+    const g = new addon.Graph();
+    const x = g.input('x', [2]);
+    const y = g.op('relu', 'y', [x])[0];
+    const feeds = { x: Float32Array.from([-1, 2]) };
+    expect(() => g.run(feeds, [y], { backend: 'gpu' as 'cpu' })).toThrow(TypeError);
+    expect(() => g.run(feeds, [y], { backend: 'gpu' as 'cpu' })).toThrow("backend must be 'reference' or 'cpu', got 'gpu'");
+    expect(() => g.run(feeds, [y], 'cpu' as unknown as { backend: 'cpu' })).toThrow('run options must be an object');
+    expect([...(await g.run(feeds, [y]))[y]]).toEqual([0, 2]);
+    expect([...(await g.run(feeds, [y], { backend: 'cpu' }))[y]]).toEqual([0, 2]);
+  });
+
+  it('runs the cpu kernels when asked: a long GEMM rounds differently from the naive loop', async () => {
+    // Guards the tests below against comparing the reference with itself.
+    const g = new addon.Graph();
+    const a = g.input('a', [64, 1000]);
+    const b = g.input('b', [1000, 64]);
+    const c = g.op('matmul', 'c', [a, b])[0];
+    const rand = random(3);
+    const feeds = { a: feedFor({ shape: [64, 1000] }, rand), b: feedFor({ shape: [1000, 64] }, rand) };
+    const { ref, cpu } = await runBoth(g, feeds, [c]);
+    expectClose('c', cpu[c], ref[c], GEMM);
+    expect(cpu[c].some((v, i) => v !== ref[c][i])).toBe(true);
+  });
+});
+
+describe('cpu backend: matmul and bias_add', () => {
+  const cases: OpCase[] = [
+    { name: 'odd sizes', op: 'matmul', inputs: [{ shape: [7, 13] }, { shape: [13, 5] }], tol: GEMM },
+    { name: 'past the GEMM blocks', op: 'matmul', inputs: [{ shape: [67, 129] }, { shape: [129, 257] }], tol: GEMM },
+    { name: 'transpose_a', op: 'matmul', inputs: [{ shape: [129, 67] }, { shape: [129, 257] }], attrs: { transpose_a: true }, tol: GEMM },
+    { name: 'transpose_b', op: 'matmul', inputs: [{ shape: [67, 129] }, { shape: [257, 129] }], attrs: { transpose_b: true }, tol: GEMM },
+    { name: 'both transposed', op: 'matmul', inputs: [{ shape: [129, 67] }, { shape: [257, 129] }], attrs: { transpose_a: true, transpose_b: true }, tol: GEMM },
+    { name: 'batched', op: 'matmul', inputs: [{ shape: [3, 17, 33] }, { shape: [3, 33, 9] }], tol: GEMM },
+    { name: 'batched, transposed', op: 'matmul', inputs: [{ shape: [2, 2, 33, 17] }, { shape: [2, 2, 9, 33] }], attrs: { transpose_a: true, transpose_b: true }, tol: GEMM },
+    { name: 'batched a, shared b', op: 'matmul', inputs: [{ shape: [4, 31, 20] }, { shape: [20, 19] }], tol: GEMM },
+    { name: 'batched a transposed, shared b', op: 'matmul', inputs: [{ shape: [4, 20, 31] }, { shape: [20, 19] }], attrs: { transpose_a: true }, tol: GEMM },
+    { name: 'shared a, batched b', op: 'matmul', inputs: [{ shape: [17, 33] }, { shape: [5, 33, 9] }], tol: GEMM },
+    { name: 'shared a, batched b of unit batch dims', op: 'matmul', inputs: [{ shape: [1, 17, 33] }, { shape: [5, 33, 9] }], tol: GEMM },
+    { name: 'broadcast batch dims', op: 'matmul', inputs: [{ shape: [2, 1, 7, 13] }, { shape: [1, 3, 13, 5] }], tol: GEMM },
+    { name: 'broadcast batch dims, transposed', op: 'matmul', inputs: [{ shape: [3, 1, 13, 7] }, { shape: [4, 5, 13] }], attrs: { transpose_a: true, transpose_b: true }, tol: GEMM },
+    { name: 'empty inner dimension', op: 'matmul', inputs: [{ shape: [3, 0] }, { shape: [0, 4] }], tol: GEMM, mayBeZero: true },
+    { name: 'bias_add odd', op: 'bias_add', inputs: [{ shape: [7, 13, 5] }, { shape: [5] }], tol: EXACTISH },
+    { name: 'bias_add large', op: 'bias_add', inputs: [{ shape: [301, 257] }, { shape: [257] }], tol: EXACTISH },
+  ];
+  it.each(cases)('$name', async (c) => {
+    await compareOp(c);
+  });
+
+  it('a cached cpu plan run twice gives fresh results', async () => {
+    // The second run finds the first run's product in the arena: it must be overwritten.
+    const g = new addon.Graph();
+    const a = g.input('a', [67, 129]);
+    const b = g.input('b', [129, 33]);
+    const c = g.op('matmul', 'c', [a, b])[0];
+    for (const seed of [1, 2]) {
+      const rand = random(seed);
+      const { ref, cpu } = await runBoth(g, { a: feedFor({ shape: [67, 129] }, rand), b: feedFor({ shape: [129, 33] }, rand) }, [c]);
+      expectClose(`c (run ${seed})`, cpu[c], ref[c], GEMM);
+    }
+  });
+});
+
+describe('cpu backend: elementwise', () => {
+  const unary: [string, Attrs?, Input['values']?][] = [
+    ['relu'], ['leaky_relu', { alpha: 0.1 }], ['elu', { alpha: 0.7 }], ['selu'], ['gelu'], ['gelu', { approximate: 1 }],
+    ['sigmoid'], ['hard_sigmoid', undefined, (r) => r() * 5], ['tanh'], ['softplus', undefined, (r) => r() * 30], ['softsign'],
+    ['silu'], ['exp'], ['log', undefined, positive], ['sqrt', undefined, positive], ['square'], ['abs'], ['neg'],
+    ['clip', { min: -0.5, max: 0.7 }], ['huber', { delta: 0.8 }],
+  ];
+  const unaryCases: OpCase[] = unary.flatMap(([op, attrs, values]) =>
+    [[7, 13, 5], [3, 20011]].map((shape) => ({ name: `${op} ${JSON.stringify(attrs ?? {})} ${shape.join('x')}`, op, attrs, inputs: [{ shape, values }], tol: EXACTISH })),
+  );
+  it.each(unaryCases)('$name', async (c) => {
+    await compareOp(c);
+  });
+
+  const gradCases: OpCase[] = unary.flatMap(([of, attrs, values]) =>
+    [[7, 13, 5], [3, 20011]].map((shape) => ({
+      name: `unary_grad of ${of} ${JSON.stringify(attrs ?? {})} ${shape.join('x')}`,
+      op: 'unary_grad',
+      attrs: { ...attrs, of },
+      inputs: [{ shape, values }, { shape, values: of === 'sqrt' ? positive : undefined }, { shape }],
+      tol: EXACTISH,
+    })),
+  );
+  it.each(gradCases)('$name', async (c) => {
+    await compareOp(c);
+  });
+
+  // [a, b]: same shape, every broadcast fast path either way round, and the general fallback.
+  const shapes: [number[], number[]][] = [
+    [[7, 13, 5], [7, 13, 5]],
+    [[7, 13, 5], [5]],
+    [[7, 13, 5], [13, 5]],
+    [[7, 13, 5], []],
+    [[7, 13, 5], [1, 1, 1]],
+    [[7, 13, 5], [7, 13, 1]],
+    [[7, 13, 5], [7, 1, 1]],
+    [[7, 13, 5], [13, 1]],
+    [[5], [7, 13, 5]],
+    [[7, 1, 1], [7, 13, 5]],
+    [[7, 1, 5], [1, 13, 1]],
+    [[7, 13, 5], [7, 1, 5]],
+    [[301, 257], [257]],
+    [[301, 257], [301, 1]],
+    [[1], [77003]],
+    [[77003], [77003]],
+  ];
+  const binaryCases: OpCase[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'equal', 'greater', 'greater_equal'].flatMap((op) =>
+    shapes.map(([a, b]) => {
+      const values = ['maximum', 'minimum', 'equal', 'greater', 'greater_equal'].includes(op) ? halves : undefined;
+      return {
+        name: `${op} [${a}] [${b}]`,
+        op,
+        inputs: [{ shape: a, values }, { shape: b, values }],
+        tol: { rel: 0 },
+        mayBeZero: true,
+      };
+    }),
+  );
+  it.each(binaryCases)('$name', async (c) => {
+    await compareOp(c);
+  });
+});
+
+describe('cpu backend: reductions', () => {
+  const reduceCases: OpCase[] = ['reduce_sum', 'reduce_mean'].flatMap((op) =>
+    (
+      [
+        [[7, 13, 5], [0]],
+        [[7, 13, 5], [0, 1]],
+        [[7, 13, 5], [2]],
+        [[7, 13, 5], [-1]],
+        [[7, 13, 5], [1, 2]],
+        [[7, 13, 5], [1]],
+        [[7, 13, 5], []],
+        [[7, 13, 5], [0, 2]],
+        [[7, 1, 13, 5], [0, 2]],
+        [[67, 129, 9], [0, 1]],
+        [[301, 2011], [1]],
+        [[3001, 301], [0]],
+      ] as [number[], number[]][]
+    ).flatMap(([shape, axes]) =>
+      [0, 1].map((keepdims) => ({ name: `${op} [${shape}] axes [${axes}] keepdims ${keepdims}`, op, inputs: [{ shape }], attrs: { axes, keepdims }, tol: SUMS })),
+    ),
+  );
+  it.each(reduceCases)('$name', async (c) => {
+    await compareOp(c);
+  });
+
+  const sumToCases: OpCase[] = (
+    [
+      [[7, 13, 5], [5]],
+      [[7, 13, 5], [13, 5]],
+      [[7, 13, 5], [1, 5]],
+      [[7, 13, 5], [7, 1, 1]],
+      [[7, 13, 5], [7, 13, 1]],
+      [[7, 13, 5], [1, 13, 1]],
+      [[7, 13, 5], [7, 1, 5]],
+      [[7, 13, 5], []],
+      [[7, 13, 5], [7, 13, 5]],
+      [[64, 9, 11, 67], [67]],
+      [[3001, 301], [301]],
+    ] as [number[], number[]][]
+  ).map(([from, to]) => ({ name: `sum_to [${from}] -> [${to}]`, op: 'sum_to', inputs: [{ shape: from }], attrs: { shape: to }, tol: SUMS }));
+  it.each(sumToCases)('$name', async (c) => {
+    await compareOp(c);
+  });
+});
+
+describe('cpu backend: empty tensors', () => {
+  const cases: OpCase[] = [
+    { name: 'reduce_sum over an empty axis', op: 'reduce_sum', inputs: [{ shape: [0, 5] }], attrs: { axes: [0] }, tol: EXACTISH },
+    { name: 'reduce_mean over an empty axis (NaN)', op: 'reduce_mean', inputs: [{ shape: [4, 0] }], attrs: { axes: [1] }, tol: EXACTISH },
+    { name: 'sum_to from an empty batch', op: 'sum_to', inputs: [{ shape: [0, 5] }], attrs: { shape: [5] }, tol: EXACTISH },
+    { name: 'conv2d_backprop_filter of an empty batch', op: 'conv2d_backprop_filter', inputs: [{ shape: [0, 5, 5, 2] }, { shape: [0, 5, 5, 3] }], attrs: { padding: 'same', filter_shape: [3, 3, 2, 3] }, tol: EXACTISH },
+    { name: 'depthwise conv2d_backprop_filter of an empty batch', op: 'conv2d_backprop_filter', inputs: [{ shape: [0, 5, 5, 2] }, { shape: [0, 5, 5, 2] }], attrs: { padding: 'same', groups: 2, filter_shape: [3, 3, 1, 2] }, tol: EXACTISH },
+  ];
+  it.each(cases)('$name', async (c) => {
+    await compareOp({ ...c, mayBeZero: true });
+  });
+});
+
+describe('cpu backend: softmax family', () => {
+  const rowShapes = [[7, 13], [67, 129], [3, 5, 1001], [2000, 10]];
+  const cases: OpCase[] = [
+    ...rowShapes.flatMap((shape) =>
+      ['softmax', 'log_softmax'].map((op) => ({ name: `${op} [${shape}]`, op, inputs: [{ shape, values: (r: () => number) => r() * 8 }], tol: { rel: 1e-6, ofMax: true } })),
+    ),
+    ...rowShapes.flatMap((shape) =>
+      ['softmax_grad', 'log_softmax_grad'].map((op) => ({ name: `${op} [${shape}]`, op, inputs: [{ shape }, { shape }], tol: { rel: 1e-6, ofMax: true } })),
+    ),
+    ...[[7, 13], [67, 129], [2000, 10]].flatMap(([n, c]) => [
+      { name: `sparse_softmax_xent [${n}, ${c}]`, op: 'sparse_softmax_xent', inputs: [{ shape: [n, c], values: (r: () => number) => r() * 8 }, { shape: [n], classes: c }], tol: EXACTISH },
+      {
+        name: `sparse_softmax_xent_grad [${n}, ${c}]`,
+        op: 'sparse_softmax_xent_grad',
+        inputs: [{ shape: [n, c], values: (r: () => number) => r() * 8 }, { shape: [n], classes: c }, { shape: [n] }],
+        tol: { rel: 1e-6, ofMax: true },
+      },
+    ]),
+  ];
+  it.each(cases)('$name', async (c) => {
+    await compareOp(c);
+  });
+
+  it('out-of-range labels give NaN rows on both backends', async () => {
+    const g = new addon.Graph();
+    const x = g.input('x', [3, 4]);
+    const labels = g.input('labels', [3], 'int32');
+    const dloss = g.input('dloss', [3]);
+    const loss = g.op('sparse_softmax_xent', 'loss', [x, labels])[0];
+    const dx = g.op('sparse_softmax_xent_grad', 'dx', [x, labels, dloss])[0];
+    const feeds = { x: feedFor({ shape: [3, 4] }, random(4)), labels: Int32Array.from([1, 4, -1]), dloss: Float32Array.from([1, 1, 1]) };
+    const { ref, cpu } = await runBoth(g, feeds, [loss, dx]);
+    expect(Number.isNaN(cpu[loss][0])).toBe(false);
+    expect([...cpu[loss].slice(1)].every(Number.isNaN)).toBe(true);
+    expect([...cpu[dx].slice(4)].every(Number.isNaN)).toBe(true);
+    expectClose('loss', cpu[loss], ref[loss], EXACTISH);
+    expectClose('dx', cpu[dx], ref[dx], EXACTISH);
+  });
+});
+
+interface ConvCase {
+  name: string;
+  x: number[];
+  k: number[];
+  attrs: Attrs;
+}
+
+describe('cpu backend: convolution', () => {
+  const conv2d: ConvCase[] = [
+    { name: '3x3 valid', x: [2, 9, 11, 3], k: [3, 3, 3, 4], attrs: { padding: 'valid' } },
+    { name: '3x3 same', x: [2, 9, 11, 3], k: [3, 3, 3, 4], attrs: { padding: 'same' } },
+    { name: '3x3 stride 2 same', x: [2, 9, 11, 3], k: [3, 3, 3, 4], attrs: { padding: 'same', strides: [2, 2] } },
+    { name: '4x4 stride 2 valid', x: [2, 10, 11, 3], k: [4, 4, 3, 5], attrs: { padding: 'valid', strides: [2, 2] } },
+    { name: '2x3 strides 2x1 same', x: [3, 8, 7, 5], k: [2, 3, 5, 6], attrs: { padding: 'same', strides: [2, 1] } },
+    { name: '3x3 dilation 2 same', x: [2, 9, 11, 3], k: [3, 3, 3, 4], attrs: { padding: 'same', dilations: [2, 2] } },
+    { name: '3x3 dilation 2 valid', x: [2, 9, 11, 3], k: [3, 3, 3, 4], attrs: { padding: 'valid', dilations: [2, 2] } },
+    { name: '1x1 pointwise', x: [2, 9, 11, 7], k: [1, 1, 7, 5], attrs: { padding: 'valid' } },
+    { name: '1x1 stride 2', x: [2, 9, 11, 7], k: [1, 1, 7, 5], attrs: { padding: 'same', strides: [2, 2] } },
+    { name: '1x1 pointwise, 2 groups', x: [2, 5, 6, 8], k: [1, 1, 4, 6], attrs: { padding: 'valid', groups: 2 } },
+    { name: '3x3 2 groups', x: [2, 9, 11, 6], k: [3, 3, 3, 4], attrs: { padding: 'same', groups: 2 } },
+    { name: 'depthwise 3x3 stride 2', x: [2, 9, 11, 6], k: [3, 3, 1, 6], attrs: { padding: 'same', strides: [2, 2], groups: 6 } },
+    { name: 'depthwise 3x3 multiplier 2', x: [2, 9, 11, 6], k: [3, 3, 1, 12], attrs: { padding: 'valid', groups: 6 } },
+    { name: 'depthwise 3x3 stride 2, 70 channels', x: [2, 6, 7, 70], k: [3, 3, 1, 70], attrs: { padding: 'same', strides: [2, 2], groups: 70 } },
+    { name: 'depthwise 3x3 dilation 2, multiplier 3', x: [2, 9, 8, 5], k: [3, 3, 1, 15], attrs: { padding: 'same', dilations: [2, 2], groups: 5 } },
+    { name: 'one input channel', x: [2, 9, 11, 1], k: [3, 3, 1, 8], attrs: { padding: 'same', strides: [2, 2] } },
+    { name: '3x3 same, wide', x: [4, 17, 19, 16], k: [3, 3, 16, 32], attrs: { padding: 'same' } },
+    { name: 'several image chunks', x: [6, 40, 40, 32], k: [3, 3, 32, 8], attrs: { padding: 'same' } },
+  ];
+
+  it.each(conv2d)('conv2d and both backprops: $name', async (c) => {
+    const g = new addon.Graph();
+    const poison = addPoison(g, [outputShape('conv2d', [{ shape: c.x }, { shape: c.k }], c.attrs), c.x, c.k]);
+    const x = g.input('x', c.x);
+    const k = g.input('k', c.k);
+    const y = g.op('conv2d', 'y', [x, k], c.attrs)[0];
+    const dy = g.input('dy', g.shape(y));
+    const dx = g.op('conv2d_backprop_input', 'dx', [dy, k], { ...c.attrs, input_shape: c.x })[0];
+    const dk = g.op('conv2d_backprop_filter', 'dk', [x, dy], { ...c.attrs, filter_shape: c.k })[0];
+    const rand = random(5);
+    const feeds = { ...poison.feeds, x: feedFor({ shape: c.x }, rand), k: feedFor({ shape: c.k }, rand), dy: feedFor({ shape: g.shape(y) }, rand) };
+    const { ref, cpu } = await runBoth(g, feeds, [y, dx, dk, ...poison.fetch]);
+    for (const v of [y, dx, dk]) {
+      expect(maxAbs(ref[v])).toBeGreaterThan(0);
+      expectClose(v, cpu[v], ref[v], GEMM);
+    }
+  });
+
+  const conv1d: ConvCase[] = [
+    { name: 'stride 2 same', x: [3, 29, 5], k: [3, 5, 7], attrs: { padding: 'same', stride: 2 } },
+    { name: 'dilation 2 valid', x: [3, 29, 5], k: [3, 5, 7], attrs: { padding: 'valid', dilation: 2 } },
+    { name: 'depthwise', x: [3, 29, 5], k: [3, 1, 10], attrs: { padding: 'same', groups: 5 } },
+  ];
+
+  it.each(conv1d)('conv1d and its gradients: $name', async (c) => {
+    const g = new addon.Graph();
+    const x = g.param('x', c.x);
+    const k = g.param('k', c.k);
+    const y = g.op('conv1d', 'y', [x, k], c.attrs)[0];
+    const w = g.input('w', g.shape(y));
+    const loss = g.op('reduce_sum', 'loss', [g.op('mul', 'yw', [y, w])[0]])[0];
+    const grads = g.gradients(loss, [x, k]);
+    const rand = random(6);
+    const feeds = { x: feedFor({ shape: c.x }, rand), k: feedFor({ shape: c.k }, rand), w: feedFor({ shape: g.shape(y) }, rand) };
+    const { ref, cpu } = await runBoth(g, feeds, [y, ...grads]);
+    for (const v of [y, ...grads]) expectClose(v, cpu[v], ref[v], GEMM);
+  });
+});
+
+describe('cpu backend: pooling', () => {
+  const pools: ConvCase[] = [
+    { name: '2x2 stride 2 valid', x: [2, 9, 11, 3], k: [], attrs: { pool_size: [2, 2], padding: 'valid' } },
+    { name: '3x3 stride 2 same', x: [2, 9, 11, 3], k: [], attrs: { pool_size: [3, 3], strides: [2, 2], padding: 'same' } },
+    { name: '3x2 strides 1x2 same', x: [2, 9, 11, 3], k: [], attrs: { pool_size: [3, 2], strides: [1, 2], padding: 'same' } },
+    { name: '2x2 stride 1 valid (overlapping)', x: [3, 7, 6, 5], k: [], attrs: { pool_size: [2, 2], strides: [1, 1], padding: 'valid' } },
+    { name: '3x3 stride 2 same, 70 channels', x: [2, 8, 8, 70], k: [], attrs: { pool_size: [3, 3], strides: [2, 2], padding: 'same' } },
+    { name: 'large', x: [16, 32, 32, 24], k: [], attrs: { pool_size: [2, 2], padding: 'valid' } },
+  ];
+
+  it.each(pools)('max_pool2d, avg_pool2d and their gradients: $name', async (c) => {
+    for (const values of [undefined, halves]) {
+      const g = new addon.Graph();
+      const pooled = outputShape('max_pool2d', [{ shape: c.x }], c.attrs);
+      const poison = addPoison(g, [pooled, pooled, c.x, c.x]);
+      const x = g.input('x', c.x);
+      const ymax = g.op('max_pool2d', 'ymax', [x], c.attrs)[0];
+      const yavg = g.op('avg_pool2d', 'yavg', [x], c.attrs)[0];
+      const dy = g.input('dy', g.shape(ymax));
+      const dxmax = g.op('max_pool2d_grad', 'dxmax', [x, ymax, dy], c.attrs)[0];
+      const dxavg = g.op('avg_pool2d_grad', 'dxavg', [dy], { ...c.attrs, input_shape: c.x })[0];
+      const rand = random(7);
+      const feeds = { ...poison.feeds, x: feedFor({ shape: c.x, values }, rand), dy: feedFor({ shape: g.shape(ymax) }, rand) };
+      const { ref, cpu } = await runBoth(g, feeds, [ymax, yavg, dxmax, dxavg, ...poison.fetch]);
+      for (const v of [ymax, yavg, dxmax, dxavg]) {
+        expect(maxAbs(ref[v])).toBeGreaterThan(0);
+        expectClose(`${v}${values ? ' (ties)' : ''}`, cpu[v], ref[v], EXACTISH);
+      }
+    }
+  });
+
+  it.each([
+    { pool_size: 3, strides: 2, padding: 'same' },
+    { pool_size: 2, padding: 'valid' },
+  ])('max_pool1d, avg_pool1d and their gradients: %o', async (attrs) => {
+    const g = new addon.Graph();
+    const x = g.param('x', [3, 17, 5]);
+    const ymax = g.op('max_pool1d', 'ymax', [x], attrs)[0];
+    const yavg = g.op('avg_pool1d', 'yavg', [x], attrs)[0];
+    const w = g.input('w', g.shape(ymax));
+    const loss = g.op('add', 'loss', [
+      g.op('reduce_sum', 'lmax', [g.op('mul', 'mw', [ymax, w])[0]])[0],
+      g.op('reduce_sum', 'lavg', [g.op('mul', 'aw', [yavg, w])[0]])[0],
+    ])[0];
+    const [dx] = g.gradients(loss, [x]);
+    const rand = random(8);
+    const feeds = { x: feedFor({ shape: [3, 17, 5] }, rand), w: feedFor({ shape: g.shape(ymax) }, rand) };
+    const { ref, cpu } = await runBoth(g, feeds, [ymax, yavg, dx]);
+    for (const v of [ymax, yavg, dx]) expectClose(v, cpu[v], ref[v], SUMS);
+  });
+});
+
+describe('cpu backend: a training step', () => {
+  it('matmul -> bias_add -> relu -> matmul -> bias_add -> sparse_softmax_xent -> reduce_mean: loss and every gradient match', async () => {
+    const [n, d, h, c] = [67, 33, 129, 10];
+    const g = new addon.Graph();
+    const x = g.param('x', [n, d]);
+    const labels = g.input('labels', [n], 'int32');
+    const w1 = g.param('w1', [d, h]);
+    const b1 = g.param('b1', [h]);
+    const w2 = g.param('w2', [h, c]);
+    const b2 = g.param('b2', [c]);
+    const hidden = g.op('relu', 'hidden', [g.op('bias_add', 'z1', [g.op('matmul', 'mm1', [x, w1])[0], b1])[0]])[0];
+    const logits = g.op('bias_add', 'logits', [g.op('matmul', 'mm2', [hidden, w2])[0], b2])[0];
+    const loss = g.op('reduce_mean', 'loss', [g.op('sparse_softmax_xent', 'xent', [logits, labels])[0]])[0];
+    const grads = g.gradients(loss, [x, w1, b1, w2, b2]);
+    const rand = random(9);
+    const feeds: Record<string, Typed> = { labels: feedFor({ shape: [n], classes: c }, rand) };
+    for (const [name, shape] of [[x, [n, d]], [w1, [d, h]], [b1, [h]], [w2, [h, c]], [b2, [c]]] as [string, number[]][]) {
+      feeds[name] = feedFor({ shape }, rand);
+    }
+    const { ref, cpu } = await runBoth(g, feeds, [loss, ...grads]);
+    expectClose('loss', cpu[loss], ref[loss], { rel: 1e-5 });
+    for (const v of grads) {
+      expect(maxAbs(ref[v]), v).toBeGreaterThan(0);
+      expectClose(v, cpu[v], ref[v], GEMM);
+    }
+  });
+});
