@@ -34,6 +34,20 @@ describe('the kiln command', () => {
     expect(unknown.stderr).toContain('Usage: kiln');
   });
 
+  it('measures the engine and prints the benchmark as one JSON object', async () => {
+    const { code, stdout } = await kiln('bench', '--json', '--no-peers', '--workloads', 'W3,W4');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { workloads: { name: string; unit: string; kiln: number; peers: object }[] };
+    expect(report.workloads.map((w) => [w.name, w.unit])).toEqual([['W3', 'us/step'], ['W4', 'GFLOP/s']]);
+    for (const w of report.workloads) {
+      expect(w.kiln).toBeGreaterThan(0);
+      expect(w.peers).toEqual({});
+    }
+    const bad = await kiln('bench', '--workloads', 'W9');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown workload W9: choose from W1, W2, W3, W4, W5');
+  }, 60_000);
+
   it('prints its version', async () => {
     expect((await kiln('version')).stdout).toMatch(/^kiln \d+\.\d+\.\d+/);
   });

@@ -324,6 +324,7 @@ describe('fit, evaluate, predict', () => {
   });
 
   it('reports running out of memory as an error', async () => {
+    expect(() => new addon.Model(mlpSpec([1_000_000, 1_000_000, 3], { type: 'sgd' }))).toThrow(/not enough memory for the model's weights: it needs \d+ MiB/);
     const m = new addon.Model(mlpSpec([4, 65536, 3], { type: 'sgd' }));
     const x = new Float32Array(4 << 20), y = new Int32Array(1 << 20);
     await expect(m.fit({ x, y }, { epochs: 1, batchSize: 1 << 20 })).rejects.toThrow(/not enough memory .* use a smaller batch size/);

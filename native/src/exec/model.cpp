@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "ir/op_table.h"
@@ -30,6 +31,19 @@ double scalar_of(const plan& p, int32_t id) { return static_cast<double>(*static
 
 std::string mode_name(run_mode m) { return m == run_mode::train ? "training" : "inference"; }
 
+// The addon is built without C++ exceptions, so a std::vector that cannot get its memory would
+// abort the process. Large buffers are probed with malloc first, turning that into an error.
+bool can_allocate(int64_t bytes) {
+  if (bytes < 0) return false;
+  void* p = std::malloc(static_cast<size_t>(bytes) + 1);
+  std::free(p);
+  return p != nullptr;
+}
+
+std::string memory_error(const std::string& what, int64_t bytes) {
+  return "not enough memory for " + what + ": it needs " + std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB";
+}
+
 }  // namespace
 
 model::model(model_spec spec, const kernel_table& kernels, thread_pool* pool)
@@ -47,6 +61,12 @@ std::unique_ptr<model> model::create(model_spec spec, const kernel_table& kernel
   }
   if (error.empty()) error = check_model_spec(spec);
   if (!error.empty()) return nullptr;
+  int64_t weight_bytes = 0;
+  for (const param_spec& p : spec.params) weight_bytes += shape_elements(p.shape) * 4;
+  if (!can_allocate(weight_bytes)) {
+    error = memory_error("the model's weights", weight_bytes);
+    return nullptr;
+  }
   std::unique_ptr<model> m(new model(std::move(spec), kernels, pool));
   for (const param_spec& p : m->spec_.params) {
     std::vector<float> w(static_cast<size_t>(shape_elements(p.shape)));
@@ -79,6 +99,11 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
     if (!c->forward) return "compiling prediction for batch size " + std::to_string(batch) + ": " + error;
   }
 
+  int64_t state_bytes = 0;
+  for (int32_t id : sg.updates.slots) state_bytes += shape_elements(sg.g.val(id).shape) * 4;
+  for (const tensor_spec& t : spec_.inputs) state_bytes += sample_bytes(t) * batch;
+  for (const tensor_spec& t : spec_.targets) state_bytes += sample_bytes(t) * batch;
+  if (!can_allocate(state_bytes)) return memory_error("the optimizer state and a batch of " + std::to_string(batch), state_bytes);
   c->sources.assign(sg.g.values().size(), nullptr);
   for (size_t i = 0; i < sg.params.size(); ++i) c->sources[static_cast<size_t>(sg.params[i])] = weights_[i].data();
   for (int32_t id : sg.updates.slots) {
@@ -168,6 +193,8 @@ std::string model::fit(const dataset& train, const fit_options& o,
   if (std::string e = check_labels(train, *main); !e.empty()) return "training data: " + e;
   std::vector<int64_t> order(static_cast<size_t>(train.count));
   const size_t n_metrics = spec_.metrics.size();
+  fit_event e;  // reused every step: nothing is allocated in the steady state
+  e.metrics.assign(n_metrics, 0.0);
 
   for (int32_t epoch = 0; epoch < o.epochs; ++epoch) {
     const auto started = clock::now();
@@ -198,18 +225,17 @@ std::string model::fit(const dataset& train, const fit_options& o,
       if (profiling_) ++c.profiled_steps;
       ro.check_finite = o.check;
       const std::string error = c.step->run(c.sources, ro);
-      const std::string where = "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(iterations_ + 1);
-      if (!error.empty()) return "training stopped at " + where + ": " + error;
-      fit_event e;
+      auto where = [&] { return "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(iterations_ + 1); };
+      if (!error.empty()) return "training stopped at " + where() + ": " + error;
       e.epoch = epoch;
       e.step = iterations_ + 1;
       e.loss = scalar_of(*c.step, c.sg.loss);
       e.learning_rate = c.learning_rate;
       if (!std::isfinite(e.loss)) {
-        return "the loss became " + std::string(std::isnan(e.loss) ? "NaN" : "infinite") + " at " + where +
+        return "the loss became " + std::string(std::isnan(e.loss) ? "NaN" : "infinite") + " at " + where() +
                ": lower the learning rate, or train in check mode to find the op that produced it";
       }
-      for (int32_t id : c.sg.metrics) e.metrics.push_back(scalar_of(*c.step, id));
+      for (size_t k = 0; k < n_metrics; ++k) e.metrics[k] = scalar_of(*c.step, c.sg.metrics[k]);
       ++iterations_;
       ++summary.steps;
       const double n = static_cast<double>(c.sg.batch);
