@@ -256,6 +256,7 @@ describe('cpu backend: reductions', () => {
         [[67, 129, 9], [0, 1]],
         [[301, 2011], [1]],
         [[3001, 301], [0]],
+        [[9001, 33], [0]],
       ] as [number[], number[]][]
     ).flatMap(([shape, axes]) =>
       [0, 1].map((keepdims) => ({ name: `${op} [${shape}] axes [${axes}] keepdims ${keepdims}`, op, inputs: [{ shape }], attrs: { axes, keepdims }, tol: SUMS })),
@@ -278,6 +279,7 @@ describe('cpu backend: reductions', () => {
       [[7, 13, 5], [7, 13, 5]],
       [[64, 9, 11, 67], [67]],
       [[3001, 301], [301]],
+      [[64, 26, 26, 32], [32]],
     ] as [number[], number[]][]
   ).map(([from, to]) => ({ name: `sum_to [${from}] -> [${to}]`, op: 'sum_to', inputs: [{ shape: from }], attrs: { shape: to }, tol: SUMS }));
   it.each(sumToCases)('$name', async (c) => {
@@ -365,6 +367,13 @@ describe('cpu backend: convolution', () => {
     { name: 'one input channel', x: [2, 9, 11, 1], k: [3, 3, 1, 8], attrs: { padding: 'same', strides: [2, 2] } },
     { name: '3x3 same, wide', x: [4, 17, 19, 16], k: [3, 3, 16, 32], attrs: { padding: 'same' } },
     { name: 'several image chunks', x: [6, 40, 40, 32], k: [3, 3, 32, 8], attrs: { padding: 'same' } },
+    // The direct kernels' edges: partial filter panels, rows longer than a tile, runs of the window
+    // longer than a tile, several bands per image, dilation along the width only.
+    { name: '3x3 same, 24 filters, 30 wide', x: [2, 11, 30, 12], k: [3, 3, 12, 24], attrs: { padding: 'same' } },
+    { name: '3x3 valid, 40 filters, several bands', x: [3, 45, 20, 7], k: [3, 3, 7, 40], attrs: { padding: 'valid' } },
+    { name: '1x3 same, 48 channels, 33 filters', x: [2, 6, 9, 48], k: [1, 3, 48, 33], attrs: { padding: 'same' } },
+    { name: '5x5 same, dilations 1x2', x: [2, 10, 12, 4], k: [5, 5, 4, 9], attrs: { padding: 'same', dilations: [1, 2] } },
+    { name: '3x3 same, strides 1x2, 70 filters', x: [2, 9, 16, 5], k: [3, 3, 5, 70], attrs: { padding: 'same', strides: [1, 2] } },
   ];
 
   it.each(conv2d)('conv2d and both backprops: $name', async (c) => {
@@ -414,6 +423,10 @@ describe('cpu backend: pooling', () => {
     { name: '2x2 stride 1 valid (overlapping)', x: [3, 7, 6, 5], k: [], attrs: { pool_size: [2, 2], strides: [1, 1], padding: 'valid' } },
     { name: '3x3 stride 2 same, 70 channels', x: [2, 8, 8, 70], k: [], attrs: { pool_size: [3, 3], strides: [2, 2], padding: 'same' } },
     { name: 'large', x: [16, 32, 32, 24], k: [], attrs: { pool_size: [2, 2], padding: 'valid' } },
+    // Windows that tile the input, cut by the edge ('same') or leaving it uncovered ('valid').
+    { name: '2x2 stride 2 same, odd sizes', x: [2, 9, 11, 5], k: [], attrs: { pool_size: [2, 2], padding: 'same' } },
+    { name: '3x3 stride 3 same, 70 channels', x: [2, 10, 11, 70], k: [], attrs: { pool_size: [3, 3], padding: 'same' } },
+    { name: '3x2 strides 3x2 valid', x: [2, 11, 9, 6], k: [], attrs: { pool_size: [3, 2], padding: 'valid' } },
   ];
 
   it.each(pools)('max_pool2d, avg_pool2d and their gradients: $name', async (c) => {

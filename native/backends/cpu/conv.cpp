@@ -5,8 +5,8 @@
 //   backprop input dx[:, g] = col2im(dy[:, g] . k_g^T)
 //   backprop filter dk_g    = patches_g(x)^T . dy[:, g]
 // Images are taken in chunks so the patch matrix stays small; building and scattering it runs
-// on the pool, and so does the GEMM. A 1x1 kernel with stride 1 reads x as it is. Depthwise
-// convolutions (one input channel per group) run direct kernels instead (depthwise.cpp).
+// on the pool, and so does the GEMM. A 1x1 kernel with stride 1 reads x as it is. One group on a
+// SIMD path (conv_direct.cpp) and depthwise convolutions (depthwise.cpp) run direct kernels instead.
 #include <algorithm>
 #include <vector>
 
@@ -123,6 +123,7 @@ void conv(const kernel_args& a) {
   const float* k = a.in[1].as<float>();
   float* y = a.out[0].as<float>();
   if (a.out[0].size == 0) return;
+  if (cpu::direct_conv(g, x, k, nullptr, y, nullptr, nullptr, a.pool)) return;
   if (g.cg() == 1) return cpu::depthwise_conv(g, x, k, y, a.pool);
   const int64_t chunk = images_per_chunk(g), fg = g.fg();
   float* col = pointwise(g) ? nullptr : scratch(chunk * g.out_pixels() * g.patch());
@@ -144,6 +145,7 @@ void conv_backprop_input(const kernel_args& a) {
   const float* k = a.in[1].as<float>();
   float* dx = a.out[0].as<float>();
   if (a.out[0].size == 0) return;
+  if (cpu::direct_backprop_input(g, dy, k, dx, a.pool)) return;
   if (g.cg() == 1) return cpu::depthwise_backprop_input(g, dy, k, dx, a.pool);
   const int64_t chunk = images_per_chunk(g), fg = g.fg(), cg = g.cg();
   float* col = pointwise(g) ? nullptr : scratch(chunk * g.out_pixels() * g.patch());
@@ -168,11 +170,12 @@ void conv_backprop_filter(const kernel_args& a) {
   const float* x = a.in[0].as<float>();
   const float* dy = a.in[1].as<float>();
   float* dk = a.out[0].as<float>();
-  if (g.cg() == 1) return cpu::depthwise_backprop_filter(g, x, dy, dk, a.pool);
   if (g.n * g.out_pixels() == 0) {
     std::fill(dk, dk + a.out[0].size, 0.0f);
     return;
   }
+  if (cpu::direct_backprop_filter(g, x, dy, dk, a.pool)) return;
+  if (g.cg() == 1) return cpu::depthwise_backprop_filter(g, x, dy, dk, a.pool);
   const int64_t chunk = images_per_chunk(g), fg = g.fg();
   float* col = pointwise(g) ? nullptr : scratch(chunk * g.out_pixels() * g.patch());
   for (int64_t n0 = 0; n0 < g.n; n0 += chunk) {
@@ -186,6 +189,17 @@ void conv_backprop_filter(const kernel_args& a) {
   }
 }
 
+// Fused epilogue: (x, k, bias) -> z = conv + bias and, with an activation, y = act(z).
+void conv_bias_activation(const kernel_args& a) {
+  const conv_geometry g = cpu::conv_geom(a.n, *a.in[0].shape, *a.in[1].shape, *a.out[0].shape);
+  float* z = a.out[0].as<float>();
+  float* y = a.out.size() > 1 ? a.out[1].as<float>() : nullptr;
+  if (a.out[0].size == 0) return;
+  if (cpu::direct_conv(g, a.in[0].as<float>(), a.in[1].as<float>(), a.in[2].as<float>(), z, a.activation, y, a.pool)) return;
+  conv(a);
+  cpu::bias_activation(z, a.in[2].as<float>(), a.out[0].size / g.f, g.f, a.activation, y, a.pool);
+}
+
 }  // namespace
 
 void register_cpu_conv(kernel_table& t) {
@@ -193,6 +207,8 @@ void register_cpu_conv(kernel_table& t) {
   t.set(kiln_op_conv1d, kiln_dtype_f32, conv);
   t.set(kiln_op_conv2d_backprop_input, kiln_dtype_f32, conv_backprop_input);
   t.set(kiln_op_conv2d_backprop_filter, kiln_dtype_f32, conv_backprop_filter);
+  t.set_epilogue(kiln_op_conv2d, conv_bias_activation);
+  t.set_epilogue(kiln_op_conv1d, conv_bias_activation);
 }
 
 }  // namespace kiln

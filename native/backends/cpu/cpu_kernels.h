@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "exec/thread_pool.h"
 #include "kernel.h"
@@ -24,6 +25,26 @@ namespace cpu {
 
 // Runs the reference kernel of the node: the fallback for cases without a fast path.
 void run_reference(const kernel_args& a);
+
+// out[i] = f(in[i]) for i < count, where f is unary op n (relu ... huber) with its attrs, by the
+// reference's formula in float32. in may equal out.
+void unary_span(const node& n, const float* in, float* out, int64_t count);
+
+// The second half of a fused "producer -> bias_add [-> activation]" epilogue: z[r, :] += bias
+// over rows of `channels` values and, when act is set, y = act(z); on the pool.
+void bias_activation(float* z, const float* bias, int64_t rows, int64_t channels, const node* act, float* y, thread_pool* pool);
+
+// c ? a : b through the bits. GCC turns "dy * (c ? 1 : alpha)" into a branch around the multiply
+// and, under trapping math, cannot vectorise that; data-dependent selects in hot loops go here.
+inline float pick(bool c, float a, float b) {
+  uint32_t ua, ub;
+  std::memcpy(&ua, &a, sizeof ua);
+  std::memcpy(&ub, &b, sizeof ub);
+  const uint32_t m = 0u - static_cast<uint32_t>(c), r = (ua & m) | (ub & ~m);
+  float out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
 
 // fn(begin, end) over [0, n) in chunks of `grain` on the pool, or inline when there is no pool
 // or too little work to share.

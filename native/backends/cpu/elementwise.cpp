@@ -27,63 +27,69 @@ constexpr float kiln_gelu_3c = static_cast<float>(3 * 0.044715);
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
-// y[i] = f(x[i])
+// y[i] = f(x[i]) for i < count.
 template <typename F>
-void map1(const kernel_args& a, F f) {
-  const float* x = a.in[0].as<float>();
-  float* y = a.out[0].as<float>();
-  cpu::parallel(a.pool, a.out[0].size, kiln_elementwise_grain, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) y[i] = f(x[i]);
-  });
+void map1(const float* in, float* out, int64_t count, F f) {
+  for (int64_t i = 0; i < count; ++i) out[i] = f(in[i]);
 }
 
-void unary(const kernel_args& a) {
-  const attrs& at = a.n.at;
-  switch (a.n.op) {
-    case kiln_op_relu: return map1(a, [](float x) { return x > 0.0f ? x : 0.0f; });
+}  // namespace
+
+void cpu::unary_span(const node& n, const float* in, float* out, int64_t count) {
+  const attrs& at = n.at;
+  switch (n.op) {
+    case kiln_op_relu: return map1(in, out, count, [](float x) { return x > 0.0f ? x : 0.0f; });
     case kiln_op_leaky_relu: {
       const auto alpha = static_cast<float>(at.f("alpha", 0.2));
-      return map1(a, [alpha](float x) { return x > 0.0f ? x : alpha * x; });
+      return map1(in, out, count, [alpha](float x) { return cpu::pick(x > 0.0f, x, alpha * x); });
     }
     case kiln_op_elu: {
       const auto alpha = static_cast<float>(at.f("alpha", 1.0));
-      return map1(a, [alpha](float x) { return x > 0.0f ? x : alpha * std::expm1(x); });
+      return map1(in, out, count, [alpha](float x) { return x > 0.0f ? x : alpha * std::expm1(x); });
     }
     case kiln_op_selu:
-      return map1(a, [](float x) { return kiln_selu_scale * (x > 0.0f ? x : kiln_selu_alpha * std::expm1(x)); });
+      return map1(in, out, count, [](float x) { return kiln_selu_scale * (x > 0.0f ? x : kiln_selu_alpha * std::expm1(x)); });
     case kiln_op_gelu:
       if (at.i("approximate", 0)) {
-        return map1(a, [](float x) {
+        return map1(in, out, count, [](float x) {
           const float u = kiln_sqrt_2_over_pi * (x + kiln_gelu_c * x * x * x);
           return 0.5f * x * (1.0f + std::tanh(u));
         });
       }
-      return map1(a, [](float x) { return 0.5f * x * (1.0f + std::erf(x * kiln_inv_sqrt_2)); });
-    case kiln_op_sigmoid: return map1(a, [](float x) { return sigmoid(x); });
-    case kiln_op_hard_sigmoid: return map1(a, [](float x) { return std::fmin(std::fmax(x / 6.0f + 0.5f, 0.0f), 1.0f); });
-    case kiln_op_tanh: return map1(a, [](float x) { return std::tanh(x); });
-    case kiln_op_softplus: return map1(a, [](float x) { return std::fmax(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); });
-    case kiln_op_softsign: return map1(a, [](float x) { return x / (1.0f + std::fabs(x)); });
-    case kiln_op_silu: return map1(a, [](float x) { return x * sigmoid(x); });
-    case kiln_op_exp: return map1(a, [](float x) { return std::exp(x); });
-    case kiln_op_log: return map1(a, [](float x) { return std::log(x); });
-    case kiln_op_sqrt: return map1(a, [](float x) { return std::sqrt(x); });
-    case kiln_op_square: return map1(a, [](float x) { return x * x; });
-    case kiln_op_abs: return map1(a, [](float x) { return std::fabs(x); });
-    case kiln_op_neg: return map1(a, [](float x) { return -x; });
+      return map1(in, out, count, [](float x) { return 0.5f * x * (1.0f + std::erf(x * kiln_inv_sqrt_2)); });
+    case kiln_op_sigmoid: return map1(in, out, count, [](float x) { return sigmoid(x); });
+    case kiln_op_hard_sigmoid: return map1(in, out, count, [](float x) { return std::fmin(std::fmax(x / 6.0f + 0.5f, 0.0f), 1.0f); });
+    case kiln_op_tanh: return map1(in, out, count, [](float x) { return std::tanh(x); });
+    case kiln_op_softplus: return map1(in, out, count, [](float x) { return std::fmax(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); });
+    case kiln_op_softsign: return map1(in, out, count, [](float x) { return x / (1.0f + std::fabs(x)); });
+    case kiln_op_silu: return map1(in, out, count, [](float x) { return x * sigmoid(x); });
+    case kiln_op_exp: return map1(in, out, count, [](float x) { return std::exp(x); });
+    case kiln_op_log: return map1(in, out, count, [](float x) { return std::log(x); });
+    case kiln_op_sqrt: return map1(in, out, count, [](float x) { return std::sqrt(x); });
+    case kiln_op_square: return map1(in, out, count, [](float x) { return x * x; });
+    case kiln_op_abs: return map1(in, out, count, [](float x) { return std::fabs(x); });
+    case kiln_op_neg: return map1(in, out, count, [](float x) { return -x; });
     case kiln_op_clip: {
       const auto lo = static_cast<float>(at.f("min", 0.0)), hi = static_cast<float>(at.f("max", 1.0));
-      return map1(a, [lo, hi](float x) { return std::fmin(std::fmax(x, lo), hi); });
+      return map1(in, out, count, [lo, hi](float x) { return std::fmin(std::fmax(x, lo), hi); });
     }
     case kiln_op_huber: {
       const auto delta = static_cast<float>(at.f("delta", 1.0));
-      return map1(a, [delta](float x) {
+      return map1(in, out, count, [delta](float x) {
         const float d = std::fabs(x);
         return d <= delta ? 0.5f * x * x : delta * (d - 0.5f * delta);
       });
     }
-    default: return cpu::run_reference(a);
+    default: return;  // not a unary op
   }
+}
+
+namespace {
+
+void unary(const kernel_args& a) {
+  const float* x = a.in[0].as<float>();
+  float* y = a.out[0].as<float>();
+  cpu::parallel(a.pool, a.out[0].size, kiln_elementwise_grain, [&](int64_t i0, int64_t i1) { cpu::unary_span(a.n, x + i0, y + i0, i1 - i0); });
 }
 
 // dx[i] = dy[i] * f'(x[i], y[i])
@@ -101,16 +107,16 @@ void map3(const kernel_args& a, F derivative) {
 void unary_grad(const kernel_args& a) {
   const attrs& at = a.n.at;
   switch (static_cast<kiln_op>(at.i("of", kiln_op_relu))) {
-    case kiln_op_relu: return map3(a, [](float x, float) { return x > 0.0f ? 1.0f : 0.0f; });
+    case kiln_op_relu: return map3(a, [](float x, float) { return cpu::pick(x > 0.0f, 1.0f, 0.0f); });
     case kiln_op_leaky_relu: {
       const auto alpha = static_cast<float>(at.f("alpha", 0.2));
-      return map3(a, [alpha](float x, float) { return x > 0.0f ? 1.0f : alpha; });
+      return map3(a, [alpha](float x, float) { return cpu::pick(x > 0.0f, 1.0f, alpha); });
     }
     case kiln_op_elu: {
       const auto alpha = static_cast<float>(at.f("alpha", 1.0));
-      return map3(a, [alpha](float x, float y) { return x > 0.0f ? 1.0f : y + alpha; });
+      return map3(a, [alpha](float x, float y) { return cpu::pick(x > 0.0f, 1.0f, y + alpha); });
     }
-    case kiln_op_selu: return map3(a, [](float x, float y) { return x > 0.0f ? kiln_selu_scale : y + kiln_selu_scale_alpha; });
+    case kiln_op_selu: return map3(a, [](float x, float y) { return cpu::pick(x > 0.0f, kiln_selu_scale, y + kiln_selu_scale_alpha); });
     case kiln_op_gelu:
       if (at.i("approximate", 0)) {
         return map3(a, [](float x, float) {
@@ -123,7 +129,7 @@ void unary_grad(const kernel_args& a) {
         return 0.5f * (1.0f + std::erf(x * kiln_inv_sqrt_2)) + x * std::exp(-0.5f * x * x) * kiln_inv_sqrt_2pi;
       });
     case kiln_op_sigmoid: return map3(a, [](float, float y) { return y * (1.0f - y); });
-    case kiln_op_hard_sigmoid: return map3(a, [](float x, float) { return x > -3.0f && x < 3.0f ? 1.0f / 6.0f : 0.0f; });
+    case kiln_op_hard_sigmoid: return map3(a, [](float x, float) { return cpu::pick(x > -3.0f && x < 3.0f, 1.0f / 6.0f, 0.0f); });
     case kiln_op_tanh: return map3(a, [](float, float y) { return 1.0f - y * y; });
     case kiln_op_softplus: return map3(a, [](float x, float) { return sigmoid(x); });
     case kiln_op_softsign: return map3(a, [](float x, float) { const float d = 1.0f + std::fabs(x); return 1.0f / (d * d); });
@@ -132,15 +138,15 @@ void unary_grad(const kernel_args& a) {
     case kiln_op_log: return map3(a, [](float x, float) { return 1.0f / x; });
     case kiln_op_sqrt: return map3(a, [](float, float y) { return 0.5f / y; });
     case kiln_op_square: return map3(a, [](float x, float) { return 2.0f * x; });
-    case kiln_op_abs: return map3(a, [](float x, float) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f; });
+    case kiln_op_abs: return map3(a, [](float x, float) { return cpu::pick(x > 0.0f, 1.0f, cpu::pick(x < 0.0f, -1.0f, 0.0f)); });
     case kiln_op_neg: return map3(a, [](float, float) { return -1.0f; });
     case kiln_op_clip: {
       const auto lo = static_cast<float>(at.f("min", 0.0)), hi = static_cast<float>(at.f("max", 1.0));
-      return map3(a, [lo, hi](float x, float) { return x >= lo && x <= hi ? 1.0f : 0.0f; });
+      return map3(a, [lo, hi](float x, float) { return cpu::pick(x >= lo && x <= hi, 1.0f, 0.0f); });
     }
     case kiln_op_huber: {
       const auto delta = static_cast<float>(at.f("delta", 1.0));
-      return map3(a, [delta](float x, float) { return std::fabs(x) <= delta ? x : (x > 0.0f ? delta : -delta); });
+      return map3(a, [delta](float x, float) { return cpu::pick(std::fabs(x) <= delta, x, cpu::pick(x > 0.0f, delta, -delta)); });
     }
     default: return cpu::run_reference(a);
   }
@@ -232,6 +238,8 @@ void binary(const kernel_args& a) {
 
 void register_cpu_elementwise(kernel_table& t) {
   for (int32_t op = kiln_op_relu; op <= kiln_op_huber; ++op) t.set(static_cast<kiln_op>(op), kiln_dtype_f32, unary);
+  // Activations a fused matmul/conv -> bias_add epilogue may apply (through unary_span).
+  for (int32_t op = kiln_op_relu; op <= kiln_op_silu; ++op) t.allow_epilogue_activation(static_cast<kiln_op>(op));
   t.set(kiln_op_unary_grad, kiln_dtype_f32, unary_grad);
   for (int32_t op = kiln_op_add; op <= kiln_op_greater_equal; ++op) t.set(static_cast<kiln_op>(op), kiln_dtype_f32, binary);
 }

@@ -8,17 +8,7 @@
 
 #include <immintrin.h>
 
-// The tile loops must unroll fully so the accumulators stay in registers.
-#if defined(_MSC_VER) && !defined(__clang__)
-#define KILN_TARGET_AVX2
-#define KILN_UNROLL
-#elif defined(__clang__)
-#define KILN_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define KILN_UNROLL _Pragma("unroll")
-#else
-#define KILN_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define KILN_UNROLL _Pragma("GCC unroll 16")
-#endif
+#include "cpu/simd_target.h"
 
 namespace kiln::cpu {
 

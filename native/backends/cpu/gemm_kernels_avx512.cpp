@@ -8,17 +8,7 @@
 
 #include <immintrin.h>
 
-// The tile loops must unroll fully so the accumulators stay in registers.
-#if defined(_MSC_VER) && !defined(__clang__)
-#define KILN_TARGET_AVX512
-#define KILN_UNROLL
-#elif defined(__clang__)
-#define KILN_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#define KILN_UNROLL _Pragma("unroll")
-#else
-#define KILN_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#define KILN_UNROLL _Pragma("GCC unroll 32")
-#endif
+#include "cpu/simd_target.h"
 
 namespace kiln::cpu {
 

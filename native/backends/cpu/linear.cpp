@@ -1,4 +1,5 @@
-// float32 matmul on the packed GEMM (batched, broadcast batch dims, transpose flags) and bias_add.
+// float32 matmul on the packed GEMM (batched, broadcast batch dims, transpose flags), bias_add, and
+// the fused matmul -> bias_add [-> activation] epilogue.
 #include "cpu/cpu_kernels.h"
 #include "cpu/gemm.h"
 
@@ -55,6 +56,15 @@ void matmul(const kernel_args& a) {
   }
 }
 
+// Fused epilogue: (a, b, bias) -> z = matmul + bias and, with an activation, y = act(z).
+void matmul_bias_activation(const kernel_args& a) {
+  matmul(a);
+  const int64_t channels = a.in[2].size;
+  if (channels == 0) return;
+  cpu::bias_activation(a.out[0].as<float>(), a.in[2].as<float>(), a.out[0].size / channels, channels, a.activation,
+                       a.out.size() > 1 ? a.out[1].as<float>() : nullptr, a.pool);
+}
+
 void bias_add(const kernel_args& a) {
   const float* x = a.in[0].as<float>();
   const float* b = a.in[1].as<float>();
@@ -72,9 +82,21 @@ void bias_add(const kernel_args& a) {
 
 }  // namespace
 
+void cpu::bias_activation(float* z, const float* bias, int64_t rows, int64_t channels, const node* act, float* y, thread_pool* pool) {
+  // Rows in blocks of about 16K values: the activation reads z while it is still in L1/L2.
+  cpu::parallel(pool, rows, cpu::grain_for(channels, int64_t{1} << 14), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* zr = z + r * channels;
+      for (int64_t c = 0; c < channels; ++c) zr[c] += bias[c];
+    }
+    if (act != nullptr) unary_span(*act, z + r0 * channels, y + r0 * channels, (r1 - r0) * channels);
+  });
+}
+
 void register_cpu_linear(kernel_table& t) {
   t.set(kiln_op_matmul, kiln_dtype_f32, matmul);
   t.set(kiln_op_bias_add, kiln_dtype_f32, bias_add);
+  t.set_epilogue(kiln_op_matmul, matmul_bias_activation);
 }
 
 }  // namespace kiln

@@ -2,6 +2,7 @@
 // then [outer, mid, inner] and mid is summed away. That covers reducing leading axes (bias and
 // batch gradients), the last axes (per-row sums) and everything. Other patterns use the reference.
 #include <algorithm>
+#include <vector>
 
 #include "cpu/cpu_kernels.h"
 
@@ -10,6 +11,8 @@ namespace kiln {
 namespace {
 
 constexpr int64_t kiln_column_block = 1024;  // inner elements summed by one task
+constexpr int64_t kiln_slice_rows = 2048;     // rows summed apart, at least, when rows are split
+constexpr int64_t kiln_max_slices = 16;
 
 struct blocks {
   int64_t outer = 1, mid = 1, inner = 1;
@@ -49,6 +52,28 @@ void sum_blocks(const kernel_args& a, const blocks& b, float divisor) {
         y[o] = sum / divisor;
       }
     });
+    return;
+  }
+  if (b.outer == 1 && b.inner <= kiln_column_block && b.mid >= 2 * kiln_slice_rows) {
+    // One short row of sums over many rows (a bias gradient): slices of rows are summed apart,
+    // then the slices in order, so the result does not depend on the number of threads.
+    const int64_t slices = std::min(kiln_max_slices, b.mid / kiln_slice_rows);
+    thread_local std::vector<float> parts;
+    parts.resize(static_cast<size_t>(slices * b.inner));
+    float* part = parts.data();
+    cpu::parallel(a.pool, slices, 1, [&](int64_t s0, int64_t s1) {
+      for (int64_t s = s0; s < s1; ++s) {
+        float* dst = part + s * b.inner;
+        std::fill(dst, dst + b.inner, 0.0f);
+        for (int64_t m = s * b.mid / slices; m < (s + 1) * b.mid / slices; ++m)
+          for (int64_t i = 0; i < b.inner; ++i) dst[i] += x[m * b.inner + i];
+      }
+    });
+    for (int64_t i = 0; i < b.inner; ++i) {
+      float sum = 0.0f;
+      for (int64_t s = 0; s < slices; ++s) sum += part[s * b.inner + i];
+      y[i] = sum / divisor;
+    }
     return;
   }
   // Column sums: rows of inner elements added one after another, split into column blocks.
