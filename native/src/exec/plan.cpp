@@ -121,7 +121,7 @@ std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& 
       error = "node '" + n.name + "' (" + op_name(n.op) + "): no kernel for " + dtype_name(t) + " on this backend";
       return nullptr;
     }
-    step s{static_cast<int32_t>(i), -1, fn, n.inputs, n.outputs};
+    step s{static_cast<int32_t>(i), -1, fn, n.inputs, n.outputs, {}, {}};
     // Fuse "matmul/conv -> bias_add [-> activation]" when the backend has the epilogue and the
     // intermediate values are read by nothing else.
     const auto v = n.outputs.size() == 1 ? static_cast<size_t>(n.outputs[0]) : 0;
