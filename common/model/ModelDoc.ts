@@ -1,36 +1,34 @@
 /**
  * The editor's document: layers with Keras's class and parameter names, and the edges between
- * them. The same shape is stored in project files and sent to the engine host.
+ * them. The same shape is stored in project files and sent to the engine host. Any DAG: several
+ * Input layers and outputs, skip connections, layers read by several others.
  */
 
-export type Activation = 'linear' | 'relu' | 'softmax';
+/** A parameter value as stored: Keras's config values (numbers, strings, booleans, tuples, null). */
+export type ParamValue = number | string | boolean | null | ParamValue[] | { [key: string]: ParamValue };
 
-export interface InputLayerDoc {
+export interface LayerDoc {
   id: string;
+  /** Unique in the model; weights are named `<name>/kernel` etc., as in Keras. */
   name: string;
-  type: 'Input';
-  /** Keras's `shape`: the sample shape without the batch dimension. */
-  params: { shape: number[] };
+  /** The Keras class name: Dense, Conv2D, ... (see common/model/layers). */
+  type: string;
+  /** Keras parameter names; absent ones take Keras's defaults. */
+  params: Record<string, ParamValue>;
 }
-
-export interface DenseLayerDoc {
-  id: string;
-  name: string;
-  type: 'Dense';
-  params: { units: number; activation: Activation; use_bias: boolean };
-}
-
-export type LayerDoc = InputLayerDoc | DenseLayerDoc;
-export type LayerType = LayerDoc['type'];
 
 export interface EdgeDoc {
   from: string;
   to: string;
+  /** Which input of `to` (merge layers read several, in order; default 0). */
+  index?: number;
 }
 
 export interface ModelDoc {
   layers: LayerDoc[];
   edges: EdgeDoc[];
+  /** The model's outputs, in order (layer ids); default: every layer that no other layer reads. */
+  outputs?: string[];
 }
 
 /** A tensor shape with Keras's `None` (null) batch dimension first. */

@@ -1,77 +1,87 @@
-import { inferShapes, type ModelIssue } from './inferShapes.js';
-import type { EngineModelSpec, OptimizerSpec } from './engineSpec.js';
-import { lowerDense } from './lowerLayers.js';
-import { formatShape, type ModelDoc } from './ModelDoc.js';
-
-export interface DatasetShape {
-  name: string;
-  features: number;
-  classes: number;
-}
-
-export type LowerResult = { ok: true; spec: EngineModelSpec } | { ok: false; issues: ModelIssue[] };
-
-export interface LowerOptions {
-  optimizer: OptimizerSpec;
-  seed: number;
-}
-
 /**
- * Validates the model against the dataset it will train on and lowers it to the engine's ops.
- * The loss reads the output layer's logits (softmax cross-entropy from logits): Keras does the
- * same when a softmax output meets sparse categorical cross-entropy.
+ * Lowers a checked model and its training configuration to the engine's model spec. Layers lower
+ * themselves (common/model/layers); this adds the model's inputs, one target and loss per
+ * output, the metrics and the optimizer. A softmax (sigmoid) output under a categorical (binary)
+ * cross-entropy gives the loss its logits, as Keras does.
  */
-export function lowerModel(model: ModelDoc, data: DatasetShape, options: LowerOptions): LowerResult {
-  const report = inferShapes(model);
-  const issues = [...report.issues];
+import { analyzeModel, type ModelAnalysis, type ModelIssue } from './analyzeModel.js';
+import type { EngineLoss, EngineModelSpec, EngineNode, MetricName } from './engineSpec.js';
+import { ACTIVATIONS, type LowerCtx } from './layers/index.js';
+import { formatShape, type ModelDoc } from './ModelDoc.js';
+import { lossFor, type TrainingConfig } from './trainingConfig.js';
+
+export type LowerResult = { ok: true; spec: EngineModelSpec; analysis: ModelAnalysis } | { ok: false; issues: ModelIssue[] };
+
+const CATEGORICAL = new Set(['sparse_categorical_crossentropy', 'categorical_crossentropy']);
+
+export function lowerModel(model: ModelDoc, config: TrainingConfig): LowerResult {
+  const analysis = analyzeModel(model);
+  const issues = [...analysis.issues];
   if (issues.length > 0) return { ok: false, issues };
 
-  const [input, ...rest] = report.order;
-  if (input.type === 'Input' && (input.params.shape.length !== 1 || input.params.shape[0] !== data.features)) {
-    issues.push({
-      layerId: input.id,
-      message: `Input '${input.name}' has shape ${formatShape(input.params.shape)} but ${data.name} rows have ${data.features} features: set the shape to (${data.features},)`,
-    });
-  }
-  if (rest.length === 0) {
-    issues.push({ layerId: null, message: 'the model has no layers after its Input: add a Dense layer' });
-    return { ok: false, issues };
+  const spec: EngineModelSpec = { inputs: [], targets: [], params: [], nodes: [], movingAverages: [], outputs: [], losses: [], metrics: [], optimizer: config.optimizer, seed: config.seed };
+  const valueOf = new Map<string, string>();  // layer id -> its output value
+  const activationOf = new Map<string, { pre: string; activation: string }>();  // value -> what made it
+
+  for (const info of analysis.order) {
+    const { layer, def, params } = info;
+    if (def.inputs === 0) {
+      spec.inputs.push({ name: layer.name, shape: info.shape.slice(1) as number[] });
+      valueOf.set(layer.id, layer.name);
+      continue;
+    }
+    for (const w of info.weights) spec.params.push({ name: `${layer.name}/${w.name}`, shape: w.shape, trainable: w.trainable, init: w.init, l1: w.l1, l2: w.l2 });
+    const node = (op: string, suffix: string, inputs: string[], attrs?: EngineNode['attrs'], extra?: Pick<EngineNode, 'outputs' | 'mode'>) => {
+      const name = suffix === '' ? layer.name : `${layer.name}/${suffix}`;
+      spec.nodes.push({ op, name, inputs, ...(attrs ? { attrs } : {}), ...extra });
+      return extra?.outputs?.[0] ?? name;
+    };
+    const ctx: LowerCtx = {
+      layer,
+      inputShapes: info.inputs.map((i) => analysis.shapes.get(i)!),
+      outputShape: info.shape,
+      node,
+      weight: (name) => `${layer.name}/${name}`,
+      movingAverage: (weight, value, momentum) => spec.movingAverages!.push({ var: `${layer.name}/${weight}`, value, momentum }),
+      activation(x, activation, suffix) {
+        const op = activation === null ? null : ACTIVATIONS.get(activation);
+        if (!op) return x;
+        const y = node(op, suffix ?? activation!, [x]);
+        activationOf.set(y, { pre: x, activation: activation! });
+        return y;
+      },
+    };
+    valueOf.set(layer.id, def.lower(ctx, info.inputs.map((i) => valueOf.get(i)!), params));
   }
 
-  const spec: EngineModelSpec = {
-    inputs: [{ name: input.name, shape: [data.features] }],
-    targets: [{ name: 'labels', shape: [], dtype: 'int32' }],
-    params: [],
-    nodes: [],
-    outputs: [],
-    losses: [],
-    metrics: [],
-    optimizer: options.optimizer,
-    seed: options.seed,
-  };
-  let width = data.features;
-  let x = input.name;
-  rest.forEach((layer, i) => {
-    if (layer.type !== 'Dense') return;
-    const last = i === rest.length - 1;
-    const { units, activation } = layer.params;
-    if (last && activation !== 'softmax') {
-      issues.push({ layerId: layer.id, message: `Dense '${layer.name}' is the output layer of a classifier: set its activation to softmax` });
+  const metrics: MetricName[] = config.metrics;
+  for (const id of analysis.outputs) {
+    const info = analysis.order.find((o) => o.layer.id === id)!;
+    const name = info.layer.name;
+    const value = valueOf.get(id)!;
+    spec.outputs.push(value);
+    const loss = lossFor(config, name);
+    if (!loss) {
+      issues.push({ layerId: id, message: `the output ${info.layer.type} '${name}' has no loss: choose one for it in the training settings` });
+      continue;
     }
-    if (!last && activation === 'softmax') {
-      issues.push({ layerId: layer.id, message: `Dense '${layer.name}' uses softmax but is not the output layer: use relu or linear` });
+    const sparse = loss.type === 'sparse_categorical_crossentropy';
+    const outShape = info.shape.slice(1) as number[];
+    if (sparse && (outShape.length === 0 || outShape.at(-1)! < 2)) {
+      issues.push({ layerId: id, message: `${info.layer.type} '${name}' outputs ${formatShape(info.shape)}, but sparse categorical cross-entropy needs one score per class (at least 2) on the last axis` });
+      continue;
     }
-    if (last && units !== data.classes) {
-      issues.push({ layerId: layer.id, message: `Dense '${layer.name}' has ${units} units but ${data.name} has ${data.classes} classes: set units to ${data.classes}` });
+    const target = `${name}/target`;
+    spec.targets.push(sparse ? { name: target, shape: outShape.slice(0, -1), dtype: 'int32' } : { name: target, shape: outShape });
+    const made = activationOf.get(value);
+    const folds = !loss.fromLogits && made && ((CATEGORICAL.has(loss.type) && made.activation === 'softmax') || (loss.type === 'binary_crossentropy' && made.activation === 'sigmoid'));
+    const engineLoss: EngineLoss = { type: loss.type, output: folds ? made.pre : value, target, fromLogits: folds || loss.fromLogits };
+    if (loss.delta !== undefined) engineLoss.delta = loss.delta;
+    spec.losses.push(engineLoss);
+    for (const m of metrics) {
+      const multi = analysis.outputs.length > 1;
+      spec.metrics.push({ type: m, name: multi ? `${name}_${m}` : m, output: m === 'accuracy' && folds ? made.pre : value, target });
     }
-    const [y, logits] = lowerDense(spec, layer.name, x, width, { units, activation, useBias: layer.params.use_bias });
-    if (last) {
-      spec.outputs.push(y);
-      spec.losses.push({ type: 'sparse_categorical_crossentropy', output: logits, target: 'labels', fromLogits: true });
-      spec.metrics.push({ type: 'sparse_categorical_accuracy', name: 'accuracy', output: logits, target: 'labels' });
-    }
-    x = y;
-    width = units;
-  });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, spec, analysis };
 }

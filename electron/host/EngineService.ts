@@ -9,7 +9,7 @@ import {
   type RunEnd,
   type TrainRequest,
 } from '../../common/contract/index.js';
-import { lowerModel } from '../../common/model/index.js';
+import { checkDataFit, defaultTrainingConfig, lowerModel } from '../../common/model/index.js';
 import { ServiceError } from '../../common/rpc/index.js';
 import { loadAddon, type NativeFitEvent, type NativeModel } from './addon.js';
 import { getDataset, listDatasets } from './datasets.js';
@@ -48,9 +48,11 @@ export class EngineService implements IEngineService {
     const { model, config } = checked.value;
     const data = getDataset(config.dataset);
     if (!data) throw new ServiceError(EngineErrorCode.unknownDataset, `there is no dataset "${config.dataset}": choose one of ${listDatasets().map((d) => d.id).join(', ')}`);
-    const lowered = lowerModel(model, data.info, { optimizer: { type: 'sgd', learningRate: config.learningRate }, seed: config.seed });
-    if (!lowered.ok) {
-      throw new ServiceError(EngineErrorCode.invalidModel, lowered.issues.map((i) => i.message).join('; '), { issues: lowered.issues });
+    const training = { ...defaultTrainingConfig(), optimizer: { type: 'sgd' as const, learningRate: config.learningRate }, batchSize: config.batchSize, epochs: config.epochs, seed: config.seed };
+    const lowered = lowerModel(model, training);
+    const issues = lowered.ok ? checkDataFit(lowered.analysis, data.info) : lowered.issues;
+    if (!lowered.ok || issues.length > 0) {
+      throw new ServiceError(EngineErrorCode.invalidModel, issues.map((i) => i.message).join('; '), { issues });
     }
 
     const runId = randomUUID();

@@ -48,6 +48,8 @@ export interface NativeModel {
   setProfiling(on: boolean): void;
   profile(): { node: string; op: string; ns: number; calls: number }[];
   iterations(): number;
+  /** The base learning rate from the next step on (Keras's ReduceLROnPlateau). */
+  setLearningRate(lr: number): void;
 }
 
 export type BackendName = 'cpu' | 'reference';

@@ -295,7 +295,8 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
                         InstanceMethod("setWeights", &model_wrap::set_weights), InstanceMethod("stop", &model_wrap::stop),
                         InstanceMethod("pause", &model_wrap::pause), InstanceMethod("resume", &model_wrap::resume),
                         InstanceMethod("setProfiling", &model_wrap::set_profiling), InstanceMethod("profile", &model_wrap::profile),
-                        InstanceMethod("iterations", &model_wrap::iterations)});
+                        InstanceMethod("iterations", &model_wrap::iterations),
+                        InstanceMethod("setLearningRate", &model_wrap::set_learning_rate)});
   }
 
   // new Model(spec, { backend: 'cpu' | 'reference' })
@@ -457,6 +458,14 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
     }
     return out;
   }
+  Napi::Value set_learning_rate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!idle(env)) return env.Undefined();
+    const std::string e = state_->core->set_learning_rate(info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1);
+    if (!e.empty()) throw_range(env, e);
+    return env.Undefined();
+  }
+
   Napi::Value iterations(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(state_->core->iterations()));
   }

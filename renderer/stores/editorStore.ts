@@ -1,24 +1,24 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { defaultModel, inferShapes, type Activation, type ModelDoc, type ModelIssue, type ShapeReport } from '../../common/model/index.js';
+import { analyzeModel, defaultModel, type ModelAnalysis, type ModelDoc, type ModelIssue } from '../../common/model/index.js';
 
 export interface EditorState {
   model: ModelDoc;
-  /** Shape inference of `model`, recomputed on every edit. */
-  report: ShapeReport;
+  /** Analysis of `model` (order, shapes, weights, issues), recomputed on every edit. */
+  report: ModelAnalysis;
   /** `report.issues` grouped by layer id (issues of no single layer are under ''). */
   issuesByLayer: ReadonlyMap<string, ModelIssue[]>;
-  /** Trainable parameters per Dense layer, where its input shape is known. */
+  /** Parameters (trainable and not) per layer, where its input shape is known. */
   paramCounts: ReadonlyMap<string, number>;
   totalParams: number;
   setUnits(layerId: string, units: number): void;
-  setActivation(layerId: string, activation: Activation): void;
+  setActivation(layerId: string, activation: string): void;
   setModel(model: ModelDoc): void;
 }
 
 export type EditorStore = StoreApi<EditorState>;
 
 function derive(model: ModelDoc): Pick<EditorState, 'model' | 'report' | 'issuesByLayer' | 'paramCounts' | 'totalParams'> {
-  const report = inferShapes(model);
+  const report = analyzeModel(model);
   const issuesByLayer = new Map<string, ModelIssue[]>();
   for (const issue of report.issues) {
     const key = issue.layerId ?? '';
@@ -26,19 +26,10 @@ function derive(model: ModelDoc): Pick<EditorState, 'model' | 'report' | 'issues
   }
   const paramCounts = new Map<string, number>();
   let totalParams = 0;
-  let previous: string | undefined;
-  for (const layer of report.order) {
-    if (layer.type === 'Dense' && previous !== undefined) {
-      const inShape = report.shapes.get(previous);
-      const features = inShape && inShape.length === 2 ? inShape[1] : null;
-      const { units, use_bias } = layer.params;
-      if (typeof features === 'number' && Number.isInteger(units) && units > 0) {
-        const count = features * units + (use_bias ? units : 0);
-        paramCounts.set(layer.id, count);
-        totalParams += count;
-      }
-    }
-    previous = layer.id;
+  for (const info of report.order) {
+    if (info.def.inputs === 0) continue;
+    paramCounts.set(info.layer.id, info.trainable + info.nonTrainable);
+    totalParams += info.trainable + info.nonTrainable;
   }
   return { model, report, issuesByLayer, paramCounts, totalParams };
 }

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { EngineModelSpec, OptimizerSpec } from '../../common/model/engineSpec.js';
-import { defaultModel, lowerModel } from '../../common/model/index.js';
+import { defaultModel, defaultTrainingConfig, lowerModel } from '../../common/model/index.js';
 import type { NativeAddon, NativeFitEvent } from '../../electron/host/addon.js';
 import { classificationData, mlpSpec } from '../support/specs.js';
 
@@ -222,7 +222,7 @@ describe('fit, evaluate, predict', () => {
   const iris = classificationData(150, [4], 3, 11);
 
   it('trains the default model to fit its data, reporting every step and epoch', async () => {
-    const lowered = lowerModel(defaultModel(), { name: 'toy', features: 4, classes: 3 }, { optimizer: { type: 'adam', learningRate: 0.01 }, seed: 5 });
+    const lowered = lowerModel(defaultModel(), { ...defaultTrainingConfig(), optimizer: { type: 'adam', learningRate: 0.01 }, seed: 5 });
     if (!lowered.ok) throw new Error('lowering failed');
     const model = new addon.Model(lowered.spec);
     const events: NativeFitEvent[] = [];
@@ -262,6 +262,16 @@ describe('fit, evaluate, predict', () => {
     for (const m of [cpu, ref]) await m.fit({ x: iris.x, y: iris.y }, { epochs: 2, batchSize: 16 });
     const [wc, wr] = [cpu.getWeights()['dense_1/kernel'], ref.getWeights()['dense_1/kernel']];
     expectClose(Array.from(wc), Array.from(wr), 1e-3);
+  });
+
+  it('takes a new learning rate between fits, as ReduceLROnPlateau does', async () => {
+    const m = new addon.Model(mlpSpec([4, 8, 3], { type: 'sgd', learningRate: 0.1 }));
+    const rates: number[] = [];
+    await m.fit({ x: iris.x, y: iris.y }, { epochs: 1, batchSize: 50 }, (e) => rates.push(...e.map((x) => x.learningRate)));
+    m.setLearningRate(0.025);
+    await m.fit({ x: iris.x, y: iris.y }, { epochs: 1, batchSize: 50 }, (e) => rates.push(...e.map((x) => x.learningRate)));
+    expect(rates.map((r) => Math.fround(r))).toEqual([0.1, 0.1, 0.1, 0.1, 0.025, 0.025, 0.025, 0.025].map(Math.fround));
+    expect(() => m.setLearningRate(-1)).toThrow('the learning rate must be a positive number');
   });
 
   it('stops, pauses and resumes', async () => {

@@ -196,6 +196,24 @@ void dropout(const kernel_args& a) {
   }
 }
 
+// Stateless Gaussian noise: element k gets stddev * z, z from the Box-Muller transform of two
+// uniforms u1 = (top 53 bits of splitmix64(uint32(seed) * 2^32 + 2k) + 1) / 2^53 in (0, 1] and
+// u2 likewise from 2k + 1: z = sqrt(-2 ln u1) cos(2 pi u2).
+template <typename T>
+void gaussian_noise(const kernel_args& a) {
+  const T* x = a.in[0].as<T>();
+  const uint64_t seed = static_cast<uint32_t>(a.in[1].as<int32_t>()[0]);
+  const double stddev = a.n.at.f("stddev", 0);
+  T* y = a.out[0].as<T>();
+  for (int64_t k = 0; k < a.in[0].size; ++k) {
+    const uint64_t base = (seed << 32) + 2 * static_cast<uint64_t>(k);
+    const double u1 = static_cast<double>((splitmix64(base) >> 11) + 1) * 0x1.0p-53;
+    const double u2 = static_cast<double>(splitmix64(base + 1) >> 11) * 0x1.0p-53;
+    const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    y[k] = x[k] + static_cast<T>(stddev * z);
+  }
+}
+
 template <typename T>
 void register_for(kernel_table& t, kiln_dtype d) {
   t.set(kiln_op_batch_norm_train, d, batch_norm_train<T>);
@@ -204,6 +222,7 @@ void register_for(kernel_table& t, kiln_dtype d) {
   t.set(kiln_op_layer_norm, d, layer_norm<T>);
   t.set(kiln_op_layer_norm_grad, d, layer_norm_grad<T>);
   t.set(kiln_op_dropout, d, dropout<T>);
+  t.set(kiln_op_gaussian_noise, d, gaussian_noise<T>);
 }
 
 }  // namespace

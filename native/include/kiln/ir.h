@@ -104,6 +104,7 @@ enum kiln_op : int32_t {
   kiln_op_layer_norm,        // (x, gamma, beta) -> (y, mean, rstd); attrs: epsilon (1e-3), over the last axis
   kiln_op_layer_norm_grad,   // (x, gamma, mean, rstd, dy) -> (dx, dgamma, dbeta)
   kiln_op_dropout,           // (x, seed i32 []) -> (y, mask); attrs: rate; stateless: same seed, same mask
+  kiln_op_gaussian_noise,    // (x, seed i32 []) -> x + stddev * N(0, 1); attrs: stddev; stateless like dropout
   // shape ops
   kiln_op_reshape,    // attrs: shape (may contain one -1)
   kiln_op_transpose,  // attrs: perm

@@ -322,6 +322,12 @@ std::string model::predict(const dataset& data, int32_t batch_size, std::vector<
   });
 }
 
+std::string model::set_learning_rate(double lr) {
+  if (!(lr > 0) || !std::isfinite(lr)) return "the learning rate must be a positive number";
+  spec_.optimizer.learning_rate = lr;
+  return "";
+}
+
 void model::stop() {
   stop_.store(true);
   std::lock_guard<std::mutex> lock(pause_mutex_);

@@ -86,6 +86,10 @@ class model {
   // outputs[k]: model output k for every sample, packed.
   std::string predict(const dataset& data, int32_t batch_size, std::vector<std::vector<float>>& outputs);
 
+  // The base learning rate from the next step on (with a schedule, the schedule's initial rate),
+  // as Keras's ReduceLROnPlateau sets it; "" or the problem.
+  std::string set_learning_rate(double lr);
+
   void stop();
   void pause();
   void resume();

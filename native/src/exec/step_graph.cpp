@@ -175,18 +175,14 @@ std::string build_step_graph(const model_spec& spec, int64_t batch, run_mode mod
       if (std::string e = lookup(name, where, id); !e.empty()) return e;
       in.push_back(id);
     }
-    if (op == kiln_op_dropout && in.size() == 1) {  // each dropout node gets its own seed per step
+    if ((op == kiln_op_dropout || op == kiln_op_gaussian_noise) && in.size() == 1) {  // each random node gets its own seed per step
       s.dropout_seeds.push_back(g.input(n.name + "/seed", {}, kiln_dtype_i32));
       in.push_back(s.dropout_seeds.back());
     }
     kiln::attrs at = n.at;
-    if (op == kiln_op_reshape) {  // -1 in the batch position is the batch size
-      auto* shape = at.list("shape");
-      if (shape && !shape->empty() && (*shape)[0] == -1 && shape->size() > 1) {
-        int64_t rest = 1;
-        for (size_t i = 1; i < shape->size(); ++i) rest *= (*shape)[i];
-        if (rest > 0) at.int_lists["shape"][0] = batch;
-      }
+    for (const char* key : {"shape", "input_shape"}) {  // a leading -1 (of several dims) is the batch size
+      auto* shape = at.list(key);
+      if (shape && shape->size() > 1 && (*shape)[0] == -1) at.int_lists[key][0] = batch;
     }
     const std::vector<int32_t> outs = g.add(op, n.name, in, at);
     if (g.failed()) return g.error();

@@ -15,7 +15,7 @@ struct step_graph {
   run_mode mode = run_mode::infer;
   std::vector<int32_t> inputs, targets, outputs;  // value ids, in spec order
   std::vector<int32_t> params;                    // value id per spec param
-  std::vector<int32_t> dropout_seeds;             // i32 scalar inputs, one per dropout node
+  std::vector<int32_t> dropout_seeds;             // i32 scalar inputs, one per dropout / noise node
   int32_t loss = kiln_no_value;                   // total loss (with regularization), a scalar
   std::vector<int32_t> loss_outputs;              // per spec loss: the output it reads
   std::vector<int32_t> metrics;                   // per spec metric: its mean over the batch

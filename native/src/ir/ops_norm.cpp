@@ -234,6 +234,22 @@ void dropout_vjp(vjp_ctx& c) {
   c.set(0, c.g.add1(kiln_op_mul, c.name("dx"), {kept, factor}));
 }
 
+std::string gaussian_noise_shape(shape_ctx& c) {
+  if (!is_float(c.in_dtypes[0])) return std::string("needs a float input, got ") + dtype_name(c.in_dtypes[0]);
+  if (c.in_dtypes[1] != kiln_dtype_i32 || !c.in_shapes[1].empty()) {
+    return std::string("seed must be an int32 scalar, got ") + dtype_name(c.in_dtypes[1]) + " " + shape_string(c.in_shapes[1]);
+  }
+  const double stddev = c.at.f("stddev", -1);
+  if (!(stddev >= 0)) return "needs a stddev attribute of at least 0";
+  c.set_output(c.in_shapes[0], c.in_dtypes[0]);
+  return "";
+}
+
+// The noise does not depend on x: dx = dy.
+void gaussian_noise_vjp(vjp_ctx& c) {
+  if (c.needs[0]) c.set(0, c.out_grads[0]);
+}
+
 }  // namespace
 
 void describe_norm_ops(op_info* t) {
@@ -243,6 +259,7 @@ void describe_norm_ops(op_info* t) {
   t[kiln_op_layer_norm] = {"layer_norm", 3, 3, layer_norm_shape, layer_norm_vjp, kiln_opf_none};
   t[kiln_op_layer_norm_grad] = {"layer_norm_grad", 5, 5, layer_norm_grad_shape, nullptr, kiln_opf_none};
   t[kiln_op_dropout] = {"dropout", 2, 2, dropout_shape, dropout_vjp, kiln_opf_none};
+  t[kiln_op_gaussian_noise] = {"gaussian_noise", 2, 2, gaussian_noise_shape, gaussian_noise_vjp, kiln_opf_none};
 }
 
 }  // namespace kiln

@@ -1,6 +1,6 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import type { Activation, LayerDoc } from '../../../common/model/index.js';
+import type { LayerDoc } from '../../../common/model/index.js';
 import { useServices } from '../../AppServices.js';
 import { NumberField } from '../../components/NumberField.js';
 
@@ -16,7 +16,7 @@ export interface LayerNodeData extends Record<string, unknown> {
 
 export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
 
-const ACTIVATIONS: Activation[] = ['linear', 'relu', 'softmax'];
+const ACTIVATIONS = ['linear', 'relu', 'softmax'];
 
 function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -43,7 +43,7 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
         {layer.type === 'Input' && (
           <div className="layer-row">
             <span className="row-label">shape</span>
-            <span className="row-value mono">({layer.params.shape.join(', ')}{layer.params.shape.length === 1 ? ',' : ''})</span>
+            <span className="row-value mono">({(layer.params.shape as number[]).join(', ')}{(layer.params.shape as number[]).length === 1 ? ',' : ''})</span>
           </div>
         )}
         {layer.type === 'Dense' && (
@@ -58,7 +58,7 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
                 testId={`units-input-${layer.id}`}
                 min={1}
                 step={1}
-                value={layer.params.units}
+                value={layer.params.units as number}
                 problem={issues.find((m) => m.includes('units')) ?? null}
                 onValueChange={(units) => editor.getState().setUnits(layer.id, units)}
               />
@@ -71,8 +71,8 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
                 id={`activation-${layer.id}`}
                 className="nodrag node-input"
                 data-testid={`activation-select-${layer.id}`}
-                value={layer.params.activation}
-                onChange={(event) => editor.getState().setActivation(layer.id, event.target.value as Activation)}
+                value={String(layer.params.activation ?? 'linear')}
+                onChange={(event) => editor.getState().setActivation(layer.id, event.target.value)}
               >
                 {ACTIVATIONS.map((a) => (
                   <option key={a} value={a}>

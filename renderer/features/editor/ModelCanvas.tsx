@@ -1,6 +1,6 @@
 import { Background, BackgroundVariant, Controls, MarkerType, ReactFlow, useNodesState, type Edge } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
-import { formatShape, type ModelDoc, type ModelIssue, type ShapeReport } from '../../../common/model/index.js';
+import { formatShape, type ModelAnalysis, type ModelDoc, type ModelIssue } from '../../../common/model/index.js';
 import { useEditor, useRun } from '../../AppServices.js';
 import { LayerNode, type LayerFlowNode } from './LayerNode.js';
 
@@ -15,13 +15,13 @@ const ROW = 240;
  */
 function buildNodes(
   model: ModelDoc,
-  report: ShapeReport,
+  report: ModelAnalysis,
   issuesByLayer: ReadonlyMap<string, ModelIssue[]>,
   paramCounts: ReadonlyMap<string, number>,
   previous: LayerFlowNode[],
 ): LayerFlowNode[] {
   const before = new Map(previous.map((n) => [n.id, n]));
-  const column = new Map(report.order.map((l, i) => [l.id, i]));
+  const column = new Map(report.order.map((l, i) => [l.layer.id, i]));
   const targets = new Set(model.edges.map((e) => e.to));
   const sources = new Set(model.edges.map((e) => e.from));
   let stray = 0;

@@ -266,3 +266,34 @@ describe('dropout', () => {
     );
   });
 });
+
+describe('gaussian_noise', () => {
+  const n = 20000;
+  const run = (seed: number, stddev: number, x: number[] = new Array<number>(n).fill(0)) =>
+    runOp({ op: 'gaussian_noise', inputs: [{ shape: [x.length] }, { shape: [], dtype: 'int32' }], attrs: { stddev } }, [x, [seed]], 'float64');
+
+  it('adds noise of the given spread that depends only on the seed', async () => {
+    const a = Array.from((await run(3, 0.5)).outputs[0]);
+    const b = Array.from((await run(3, 0.5)).outputs[0]);
+    const c = Array.from((await run(4, 0.5)).outputs[0]);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    const mean = a.reduce((s, v) => s + v, 0) / n;
+    const std = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
+    expect(Math.abs(mean)).toBeLessThan(0.02);
+    expect(Math.abs(std - 0.5)).toBeLessThan(0.02);
+    const tails = a.filter((v) => Math.abs(v) > 1).length / n; // beyond 2 standard deviations
+    expect(Math.abs(tails - 0.0455)).toBeLessThan(0.006);
+  });
+
+  it('passes the gradient through unchanged', async () => {
+    await checkGradients({ op: 'gaussian_noise', inputs: [{ shape: [3, 4] }, { shape: [], dtype: 'int32', values: [11] }], attrs: { stddev: 0.3 } });
+  });
+
+  it('names the node for a missing stddev', () => {
+    const g = new addon.Graph();
+    g.input('x', [3]);
+    g.input('seed', [], 'int32');
+    expect(() => g.op('gaussian_noise', 'noise', ['x', 'seed'])).toThrow("node 'noise' (gaussian_noise): needs a stddev attribute of at least 0");
+  });
+});

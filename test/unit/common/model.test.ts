@@ -1,59 +1,90 @@
 import { describe, expect, it } from 'vitest';
-import { defaultModel, formatShape, inferShapes, lowerModel, type DenseLayerDoc, type ModelDoc } from '../../../common/model/index.js';
+import { analyzeModel, checkDataFit, defaultModel, defaultTrainingConfig, formatShape, lowerModel, type ModelDoc, type ParamValue } from '../../../common/model/index.js';
 
 const IRIS = { name: 'Iris', features: 4, classes: 3 };
-const OPTIONS = { optimizer: { type: 'sgd' as const, learningRate: 0.05 }, seed: 7 };
+const CONFIG = { ...defaultTrainingConfig(), optimizer: { type: 'sgd' as const, learningRate: 0.05 }, seed: 7 };
 
-function withDense(model: ModelDoc, id: string, change: Partial<DenseLayerDoc['params']>): ModelDoc {
-  return {
-    ...model,
-    layers: model.layers.map((l) => (l.id === id && l.type === 'Dense' ? { ...l, params: { ...l.params, ...change } } : l)),
-  };
+function withParams(model: ModelDoc, id: string, change: Record<string, ParamValue>): ModelDoc {
+  return { ...model, layers: model.layers.map((l) => (l.id === id ? { ...l, params: { ...l.params, ...change } } : l)) };
 }
 
-describe('shape inference', () => {
-  it('infers (None, units) for each Dense of the starter model', () => {
-    const report = inferShapes(defaultModel());
+describe('model analysis', () => {
+  it('infers (None, units) for each Dense of the starter model, with Keras parameter counts', () => {
+    const report = analyzeModel(defaultModel());
     expect(report.issues).toEqual([]);
     expect([...report.shapes.values()].map(formatShape)).toEqual(['(None, 4)', '(None, 16)', '(None, 3)']);
-    expect(report.order.map((l) => l.id)).toEqual(['input', 'dense_1', 'dense_2']);
+    expect(report.order.map((l) => [l.layer.id, l.trainable, l.flops])).toEqual([['input', 0, 0], ['dense_1', 80, 128], ['dense_2', 51, 96]]);
+    expect(report.inputs).toEqual(['input']);
+    expect(report.outputs).toEqual(['dense_2']);
   });
 
   it('follows edits: changing units changes the next shapes', () => {
-    const report = inferShapes(withDense(defaultModel(), 'dense_1', { units: 32 }));
+    const report = analyzeModel(withParams(defaultModel(), 'dense_1', { units: 32 }));
     expect(report.shapes.get('dense_1')).toEqual([null, 32]);
   });
 
   it('names the layer and the fix for a rank-3 input to Dense', () => {
-    const model = defaultModel();
-    model.layers[0] = { id: 'input', name: 'input', type: 'Input', params: { shape: [28, 28, 1] } };
-    const [issue] = inferShapes(model).issues;
+    const model = withParams(defaultModel(), 'input', { shape: [28, 28, 1] });
+    const [issue] = analyzeModel(model).issues;
     expect(issue.message).toBe("Dense 'dense_1' needs a rank-2 input (batch, features) but receives (None, 28, 28, 1): add a Flatten before it");
     expect(issue.layerId).toBe('dense_1');
   });
 
-  it('catches invalid units, cycles, dangling layers and missing inputs', () => {
-    expect(inferShapes(withDense(defaultModel(), 'dense_1', { units: 0 })).issues[0].message).toMatch(/dense_1.*units.*1 to 65536, got 0/);
-    expect(inferShapes(withDense(defaultModel(), 'dense_1', { units: 2.5 })).issues[0].message).toMatch(/got 2.5/);
+  it('catches invalid parameters, unknown layers, cycles, dangling layers and missing inputs', () => {
+    expect(analyzeModel(withParams(defaultModel(), 'dense_1', { units: 0 })).issues[0].message).toBe("Dense 'dense_1' units must be a whole number from 1 to 1048576, got 0");
+    expect(analyzeModel(withParams(defaultModel(), 'dense_1', { activation: 'sparkle' })).issues[0].message).toMatch(/activation must be one of linear, relu/);
+    expect(analyzeModel(withParams(defaultModel(), 'dense_1', { unit: 3 })).issues[0].message).toMatch(/has no parameter 'unit' \(Dense takes units, activation/);
+
+    const unknown = defaultModel();
+    unknown.layers[1] = { ...unknown.layers[1], type: 'Densely' };
+    expect(analyzeModel(unknown).issues[0].message).toBe("layer 'dense_1' has type \"Densely\", which Kiln does not know: replace it with a supported layer");
 
     const cyclic = defaultModel();
     cyclic.edges.push({ from: 'dense_2', to: 'dense_1' });
-    expect(inferShapes(cyclic).issues.map((i) => i.message).join('\n')).toMatch(/cycle/);
+    expect(analyzeModel(cyclic).issues.map((i) => i.message).join('\n')).toMatch(/reads 2 layers but takes one|cycle/);
+
+    const loop = defaultModel();
+    loop.edges = [{ from: 'input', to: 'dense_1' }, { from: 'dense_2', to: 'dense_2' }];
+    expect(analyzeModel(loop).issues.map((i) => i.message)).toContain("Dense 'dense_2' is part of a cycle: remove a connection so data flows one way");
 
     const dangling = defaultModel();
     dangling.edges = dangling.edges.slice(0, 1);
-    expect(inferShapes(dangling).issues).toEqual([{ layerId: 'dense_2', message: "Dense 'dense_2' is not connected to the Input: connect it or delete it" }]);
+    expect(analyzeModel(dangling).issues).toEqual([{ layerId: 'dense_2', message: "Dense 'dense_2' is not connected to an Input: connect it or delete it" }]);
 
     const noInput = defaultModel();
     noInput.layers = noInput.layers.slice(1);
     noInput.edges = noInput.edges.slice(1);
-    expect(inferShapes(noInput).issues[0].message).toMatch(/no Input layer/);
+    expect(analyzeModel(noInput).issues[0].message).toMatch(/no Input layer/);
+
+    const unused = defaultModel();
+    unused.layers.push({ id: 'extra', name: 'extra', type: 'Input', params: { shape: [2] } });
+    expect(analyzeModel(unused).issues.map((i) => i.message)).toContain("Input 'extra' is not read by any layer: connect it or delete it");
+  });
+
+  it('handles a DAG: one layer read by two, both outputs', () => {
+    const model: ModelDoc = {
+      layers: [
+        { id: 'x', name: 'x', type: 'Input', params: { shape: [8] } },
+        { id: 'h', name: 'h', type: 'Dense', params: { units: 6, activation: 'relu' } },
+        { id: 'a', name: 'a', type: 'Dense', params: { units: 3, activation: 'softmax' } },
+        { id: 'b', name: 'b', type: 'Dense', params: { units: 1 } },
+      ],
+      edges: [{ from: 'x', to: 'h' }, { from: 'h', to: 'a' }, { from: 'h', to: 'b' }],
+    };
+    const report = analyzeModel(model);
+    expect(report.issues).toEqual([]);
+    expect(report.outputs).toEqual(['a', 'b']);
+    const lowered = lowerModel(model, { ...CONFIG, loss: { a: 'sparse_categorical_crossentropy', b: 'mean_squared_error' }, metrics: ['accuracy'] });
+    if (!lowered.ok) throw new Error(lowered.issues[0].message);
+    expect(lowered.spec.targets).toEqual([{ name: 'a/target', shape: [], dtype: 'int32' }, { name: 'b/target', shape: [1] }]);
+    expect(lowered.spec.losses.map((l) => [l.type, l.output, l.fromLogits])).toEqual([['sparse_categorical_crossentropy', 'a/bias_add', true], ['mean_squared_error', 'b/bias_add', undefined]]);
+    expect(lowered.spec.metrics.map((m) => m.name)).toEqual(['a_accuracy', 'b_accuracy']);
   });
 });
 
 describe('lowering to the engine', () => {
   it('lowers Dense layers to engine ops, the loss reading the logits under the softmax', () => {
-    const lowered = lowerModel(defaultModel(), IRIS, OPTIONS);
+    const lowered = lowerModel(defaultModel(), CONFIG);
     if (!lowered.ok) throw new Error('expected the default model to lower');
     const { spec } = lowered;
     expect(spec.params.map((p) => [p.name, p.shape, p.init])).toEqual([
@@ -65,24 +96,20 @@ describe('lowering to the engine', () => {
       'matmul(dense_1/relu, dense_2/kernel)', 'bias_add(dense_2/matmul, dense_2/bias)', 'softmax(dense_2/bias_add)',
     ]);
     expect(spec.outputs).toEqual(['dense_2/softmax']);
-    expect(spec.losses).toEqual([{ type: 'sparse_categorical_crossentropy', output: 'dense_2/bias_add', target: 'labels', fromLogits: true }]);
-    expect(spec.optimizer).toEqual(OPTIONS.optimizer);
+    expect(spec.losses).toEqual([{ type: 'sparse_categorical_crossentropy', output: 'dense_2/bias_add', target: 'dense_2/target', fromLogits: true }]);
+    expect(spec.optimizer).toEqual(CONFIG.optimizer);
   });
 
   it('leaves the bias out when use_bias is off', () => {
-    const lowered = lowerModel(withDense(defaultModel(), 'dense_1', { use_bias: false }), IRIS, OPTIONS);
+    const lowered = lowerModel(withParams(defaultModel(), 'dense_1', { use_bias: false }), CONFIG);
     expect(lowered.ok && lowered.spec.nodes.map((n) => n.name).slice(0, 2)).toEqual(['dense_1/matmul', 'dense_1/relu']);
   });
 
   it('says how to fix a model that does not fit the dataset', () => {
-    const wrongUnits = lowerModel(withDense(defaultModel(), 'dense_2', { units: 4 }), IRIS, OPTIONS);
-    expect(wrongUnits).toMatchObject({ ok: false, issues: [{ layerId: 'dense_2', message: "Dense 'dense_2' has 4 units but Iris has 3 classes: set units to 3" }] });
-
-    const model = defaultModel();
-    model.layers[0] = { id: 'input', name: 'input', type: 'Input', params: { shape: [5] } };
-    expect(lowerModel(model, IRIS, OPTIONS)).toMatchObject({ ok: false, issues: [{ message: "Input 'input' has shape (5,) but Iris rows have 4 features: set the shape to (4,)" }] });
-
-    const noSoftmax = lowerModel(withDense(defaultModel(), 'dense_2', { activation: 'relu' }), IRIS, OPTIONS);
-    expect(noSoftmax).toMatchObject({ ok: false, issues: [{ message: expect.stringMatching(/output layer.*softmax/) }] });
+    const fit = (model: ModelDoc) => checkDataFit(analyzeModel(model), IRIS).map((i) => i.message);
+    expect(fit(defaultModel())).toEqual([]);
+    expect(fit(withParams(defaultModel(), 'dense_2', { units: 4 }))).toEqual(["Dense 'dense_2' has 4 units but Iris has 3 classes: set units to 3"]);
+    expect(fit(withParams(defaultModel(), 'input', { shape: [5] }))).toEqual(["Input 'input' has shape (5,) but Iris rows have 4 features: set the shape to (4,)"]);
+    expect(fit(withParams(defaultModel(), 'dense_2', { activation: 'relu' }))[0]).toMatch(/output layer.*softmax/);
   });
 });

@@ -20,7 +20,7 @@ describe('editorStore', () => {
     editor.getState().setUnits('dense_1', 0);
     const issues = editor.getState().issuesByLayer.get('dense_1') ?? [];
     expect(issues).toHaveLength(1);
-    expect(issues[0].message).toContain("Dense 'dense_1' needs units");
+    expect(issues[0].message).toBe("Dense 'dense_1' units must be a whole number from 1 to 1048576, got 0");
     editor.getState().setUnits('dense_1', 8);
     expect(editor.getState().report.issues).toEqual([]);
   });

@@ -1,0 +1,76 @@
+/**
+ * How a model is trained: Keras's compile() and fit() arguments and callbacks, as stored in
+ * project files and sent with a training request.
+ */
+import type { LossName, MetricName, OptimizerSpec } from './engineSpec.js';
+
+export interface LossConfig {
+  type: LossName;
+  fromLogits?: boolean;
+  /** Huber's delta. */
+  delta?: number;
+}
+
+export interface EarlyStoppingConfig {
+  monitor: string;
+  patience: number;
+  minDelta: number;
+  mode: 'min' | 'max' | 'auto';
+  restoreBestWeights: boolean;
+}
+
+export interface ModelCheckpointConfig {
+  monitor: string;
+  /** Keep only the best weights by `monitor` (plus always the last). */
+  saveBestOnly: boolean;
+  mode: 'min' | 'max' | 'auto';
+}
+
+export interface ReduceLROnPlateauConfig {
+  monitor: string;
+  factor: number;
+  patience: number;
+  minDelta: number;
+  cooldown: number;
+  minLr: number;
+}
+
+export interface TrainingConfig {
+  /** One loss for every output, or one per output layer name. */
+  loss: LossName | LossConfig | Record<string, LossName | LossConfig>;
+  optimizer: OptimizerSpec;
+  metrics: MetricName[];
+  batchSize: number;
+  epochs: number;
+  /** Fraction of the training data held out for validation (the last samples, as Keras does). */
+  validationSplit: number;
+  seed: number;
+  callbacks: {
+    earlyStopping?: EarlyStoppingConfig;
+    modelCheckpoint?: ModelCheckpointConfig;
+    reduceLROnPlateau?: ReduceLROnPlateauConfig;
+  };
+}
+
+export function defaultTrainingConfig(): TrainingConfig {
+  return {
+    loss: 'sparse_categorical_crossentropy',
+    optimizer: { type: 'adam', learningRate: 0.001 },
+    metrics: ['accuracy'],
+    batchSize: 32,
+    epochs: 10,
+    validationSplit: 0,
+    seed: 1,
+    callbacks: {},
+  };
+}
+
+/** The loss of one output, in normal form. */
+export function lossFor(config: TrainingConfig, output: string): LossConfig | undefined {
+  const l = config.loss;
+  if (typeof l === 'string') return { type: l };
+  if ('type' in l && typeof l.type === 'string') return l as LossConfig;
+  const per = (l as Record<string, LossName | LossConfig>)[output];
+  if (per === undefined) return undefined;
+  return typeof per === 'string' ? { type: per } : per;
+}
