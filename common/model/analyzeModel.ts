@@ -90,20 +90,20 @@ export function analyzeModel(model: ModelDoc): ModelAnalysis {
 
   // Kahn's algorithm: whatever is left over sits on a cycle.
   const pending = new Map(model.layers.map((l) => [l.id, inputsOf.get(l.id)!.length]));
-  const ready = model.layers.filter((l) => pending.get(l.id) === 0).map((l) => l.id);
-  const sorted: string[] = [];
+  // A queue read by index (shift() would make this quadratic); it ends as the execution order.
+  const sorted = model.layers.filter((l) => pending.get(l.id) === 0).map((l) => l.id);
   const outgoing = new Map<string, string[]>();
   for (const e of model.edges) if (byId.has(e.from) && byId.has(e.to)) outgoing.set(e.from, [...(outgoing.get(e.from) ?? []), e.to]);
-  while (ready.length > 0) {
-    const id = ready.shift()!;
-    sorted.push(id);
+  for (let head = 0; head < sorted.length; head++) {
+    const id = sorted[head];
     for (const next of outgoing.get(id) ?? []) {
       pending.set(next, pending.get(next)! - 1);
-      if (pending.get(next) === 0) ready.push(next);
+      if (pending.get(next) === 0) sorted.push(next);
     }
   }
+  const done = new Set(sorted);
   for (const layer of model.layers) {
-    if (!sorted.includes(layer.id)) fail(layer, 'is part of a cycle: remove a connection so data flows one way');
+    if (!done.has(layer.id)) fail(layer, 'is part of a cycle: remove a connection so data flows one way');
   }
 
   const inputs = model.layers.filter((l) => l.type === 'Input').map((l) => l.id);

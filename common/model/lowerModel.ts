@@ -26,7 +26,7 @@ export function lowerModel(model: ModelDoc, config: TrainingConfig): LowerResult
   for (const info of analysis.order) {
     const { layer, def, params } = info;
     if (def.inputs === 0) {
-      spec.inputs.push({ name: layer.name, shape: info.shape.slice(1) as number[] });
+      spec.inputs.push({ name: layer.name, shape: info.shape.slice(1) as number[], ...(params.dtype === 'int32' ? { dtype: 'int32' as const } : {}) });
       valueOf.set(layer.id, layer.name);
       continue;
     }

@@ -33,7 +33,7 @@ export async function runLayerCases(cases: LayerCase[]): Promise<LayerResult[]> 
   for (const [k, c] of cases.entries()) {
     const batch = c.batch ?? 3;
     const doc: ModelDoc = {
-      layers: [...c.inputs.map((shape, i) => ({ id: `in${i}`, name: `in${i}`, type: 'Input', params: { shape } })), { id: 'layer', name: 'layer', type: c.type, params: c.params }],
+      layers: [...c.inputs.map((shape, i) => ({ id: `in${i}`, name: `in${i}`, type: 'Input', params: (c.intRange !== undefined ? { shape, dtype: 'int32' } : { shape }) as Record<string, ParamValue> })), { id: 'layer', name: 'layer', type: c.type, params: c.params }],
       edges: c.inputs.map((_, i) => ({ from: `in${i}`, to: 'layer', index: i })),
     };
     const analysis = analyzeModel(doc);

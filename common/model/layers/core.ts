@@ -22,7 +22,7 @@ export const Input: LayerDef = {
   type: 'Input',
   category: 'Core',
   description: 'A model input: the shape of one sample, without the batch dimension.',
-  params: { shape: { kind: 'ints', default: null } },
+  params: { shape: { kind: 'ints', default: null }, dtype: { kind: 'enum', default: 'float32', options: ['float32', 'int32'] } },
   inputs: 0,
   shape: (_, p) => [null, ...(p.shape as number[])],
   lower: () => {

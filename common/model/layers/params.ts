@@ -23,8 +23,9 @@ function range(min: number | undefined, max: number | undefined): string {
 /** The value in normal form, or a problem ("must be ..."). */
 function check(name: string, spec: ParamSpec, v: ParamValue): { value: ParamValue } | { problem: string } {
   if (v === null) {
-    if (('nullable' in spec && spec.nullable) || spec.kind === 'regularizer' || spec.default === null) return { value: null };
-    return { problem: `${name} must be set` };
+    // Keras's None: allowed where it means something (no activation, strides = pool size, ...).
+    if (('nullable' in spec && spec.nullable) || spec.kind === 'regularizer' || spec.kind === 'activation') return { value: null };
+    return { problem: spec.default === null ? `needs ${name}: set it (Keras has no default for it)` : `${name} must be set` };
   }
   switch (spec.kind) {
     case 'int':
