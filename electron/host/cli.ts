@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
 import type { EngineEvents, IEngineService, TrainConfig } from '../../common/contract/index.js';
 import { defaultModel } from '../../common/model/index.js';
 import { RpcClient, createProxy } from '../../common/rpc/index.js';
@@ -9,38 +8,69 @@ import { appRoot } from './appRoot.js';
 import { formatBench, runBench, WORKLOADS } from './bench/report.js';
 import type { WorkloadName } from './bench/workloads.js';
 import { EngineProcess } from './EngineProcess.js';
+import { evaluate } from './cli/evaluate.js';
+import { exportModel } from './cli/exportModel.js';
+import { importModel } from './cli/importModel.js';
+import { predict } from './cli/predict.js';
+import { runs } from './cli/runs.js';
+import { intOption, parseCommand, UsageError } from './cli/shared.js';
+import { summary } from './cli/summary.js';
+import { TRAIN_USAGE, trainProject } from './cli/trainProject.js';
+import { ProjectError } from './project/projectStore.js';
 import { startServer } from './serve.js';
 
 const USAGE = `Usage: kiln <command> [options]
 
 Commands:
+  train      Train a project's model (kiln train PROJECT --data SPEC), or the Iris starter model
+  evaluate   Loss and metrics of a trained model on data (kiln evaluate RUN --data SPEC)
+  predict    Run a trained model on .npy/.npz inputs (kiln predict RUN --input X.npy --output Y.npy)
+  summary    Print a model's layers and parameter counts (kiln summary PROJECT|FILE.keras)
+  import     Turn a Keras model into a project (kiln import FILE.keras --out PROJECT)
+  export     Export a trained model (not available yet)
+  runs       List the runs in a log folder (kiln runs LOGDIR)
   serve      Serve the studio in a browser on this machine
              --port N    port to listen on (default 5840; 0 picks a free one)
              --host H    address to listen on (default 127.0.0.1)
-  train      Train the starter model (Input(4) -> Dense 16 relu -> Dense 3 softmax) on Iris
-             --epochs N  (default 200)   --batch-size N (default 16)
-             --lr X      (default 0.05)  --seed N       (default 1)
   bench      Measure the engine on workloads W1-W5 next to Keras and PyTorch (when installed)
              --json          print one JSON object instead of a table
              --workloads L   a comma-separated subset, e.g. W1,W3
              --no-peers      measure Kiln only
   version    Print Kiln's version and the native engine's
 
-  kiln help  Show this text`;
+  kiln COMMAND --help   Show a command's options
+  kiln help             Show this text`;
 
-class UsageError extends Error {}
+const SERVE_USAGE = `Usage: kiln serve [--port N] [--host H] [--logdir DIR]
 
-function intOption(value: string | undefined, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number of at least ${min}, got "${value}"`);
-  return n;
-}
+Serves the studio in a browser on this machine, behind an access token.
+
+Options:
+  --port N       port to listen on (default 5840; 0 picks a free one)
+  --host H       address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --logdir DIR   the folder of run folders to show
+  -h, --help     show this text`;
+
+const BENCH_USAGE = `Usage: kiln bench [--json] [--workloads L] [--no-peers]
+
+Measures the engine on workloads W1-W5 next to Keras and PyTorch (when installed).
+
+Options:
+  --json          print one JSON object instead of a table
+  --workloads L   a comma-separated subset, e.g. W1,W3
+  --no-peers      measure Kiln only
+  -h, --help      show this text`;
 
 async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const parsed = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, logdir: { type: 'string' } }, SERVE_USAGE);
+  if (!parsed) return 0;
+  const values = parsed.values as { port?: string; host?: string; logdir?: string };
   const port = intOption(values.port, 'port', 5840, 0);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  // The studio does not browse runs yet: the log folder is checked, for when it does.
+  if (values.logdir !== undefined && existsSync(resolve(values.logdir)) && !statSync(resolve(values.logdir)).isDirectory()) {
+    throw new UsageError(`--logdir must be a folder, but ${values.logdir} is a file`, SERVE_USAGE);
+  }
   const server = await startServer({ port, host: values.host }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use: pass --port 0 to pick a free one`);
     throw err;
@@ -59,10 +89,15 @@ async function serve(args: string[]): Promise<number> {
 }
 
 async function train(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' } },
-  });
+  const parsed = parseCommand(args, {
+    epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+    data: { type: 'string' }, logdir: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' },
+  }, TRAIN_USAGE, 1);
+  if (!parsed) return 0;
+  if (parsed.positionals.length > 0) return trainProject(parsed.positionals[0], parsed.values);
+  const values = parsed.values as Record<string, string | undefined>;
+  const projectOnly = ['data', 'logdir', 'run', 'json'].filter((k) => parsed.values[k] !== undefined);
+  if (projectOnly.length > 0) throw new UsageError(`--${projectOnly[0]} needs a PROJECT: kiln train PROJECT --${projectOnly[0]} ...`, TRAIN_USAGE);
   const learningRate = values.lr === undefined ? 0.05 : Number(values.lr);
   if (!(learningRate > 0)) throw new UsageError(`--lr must be a number above 0, got "${values.lr}"`);
   const config: TrainConfig = {
@@ -109,7 +144,9 @@ async function train(args: string[]): Promise<number> {
 }
 
 async function bench(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, workloads: { type: 'string' }, 'no-peers': { type: 'boolean' } } });
+  const parsed = parseCommand(args, { json: { type: 'boolean' }, workloads: { type: 'string' }, 'no-peers': { type: 'boolean' } }, BENCH_USAGE);
+  if (!parsed) return 0;
+  const values = parsed.values as { json?: boolean; workloads?: string; 'no-peers'?: boolean };
   const names = values.workloads === undefined ? [...WORKLOADS] : values.workloads.split(',').map((w) => w.trim().toUpperCase());
   const unknown = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
   if (unknown.length > 0) throw new UsageError(`unknown workload ${unknown.join(', ')}: choose from ${WORKLOADS.join(', ')}`);
@@ -140,8 +177,24 @@ export async function main(argv: string[]): Promise<number> {
         return await train(rest);
       case 'bench':
         return await bench(rest);
+      case 'evaluate':
+        return await evaluate(rest);
+      case 'predict':
+        return await predict(rest);
+      case 'summary':
+        return await summary(rest);
+      case 'import':
+        return await importModel(rest);
+      case 'export':
+        return await exportModel(rest);
+      case 'runs':
+        return await runs(rest);
       case 'version':
       case '--version':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          console.log('Usage: kiln version\n\nPrints Kiln\'s version and the native engine\'s.');
+          return 0;
+        }
         return version();
       case undefined:
       case 'help':
@@ -153,11 +206,16 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError) {
+      const usage = err.usage === undefined ? USAGE : err.usage;
+      console.error(`kiln: ${err.message}${usage === null ? '' : `\n\n${usage}`}`);
+      return 2;
+    }
+    if ((err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`kiln: ${(err as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    console.error(`kiln: ${(err as Error).message}`);
+    console.error(`kiln: ${err instanceof ProjectError ? err.message : (err as Error).message}`);
     return 1;
   }
 }

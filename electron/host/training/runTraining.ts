@@ -1,0 +1,492 @@
+/**
+ * One training run, as Keras's fit() does it: the model lowered and built on the native engine,
+ * validation_split taken from the end of the data (before shuffling), Normalization layers adapted,
+ * then one native fit call per epoch so that Keras's callbacks (EarlyStopping, ModelCheckpoint,
+ * ReduceLROnPlateau) act between epochs. Optionally writes a run directory `<logdir>/<name>/`:
+ * run.json (config, model, status, epochs, final and best metrics, timestamps) and
+ * checkpoints/{last,best}.weights.npz, every file written atomically.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatNpyShape, toFloat32, toInt32, type NpyData } from '../../../common/formats/npy.js';
+import { adaptNormalization, lowerModel, type EngineModelSpec, type EngineTensor, type ModelAnalysis, type ModelDoc, type TrainingConfig } from '../../../common/model/index.js';
+import { loadAddon, type BackendName, type NativeData, type NativeFitEvent, type NativeModel } from '../addon.js';
+import { writeFileAtomic } from '../writeFileAtomic.js';
+import { BestCheckpoint, EarlyStopping, monitorDirection, ReduceLROnPlateau, type EpochLogs } from './callbacks.js';
+import { writeWeightsFile, type Weights } from './weightsFile.js';
+
+/** An array of samples packed along the first axis, with its full shape when known (from a .npy). */
+export type DataArray = NpyData | { shape: number[]; data: NpyData };
+
+/** One array per model input (x, in the model's input order) and per output (y, in output order). */
+export interface TrainingData {
+  x: DataArray[];
+  y: DataArray[];
+}
+
+/** Problems found before training started (the model, the data, the settings), in the user's terms. */
+export class TrainingError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+export interface StepInfo {
+  /** From 1. */
+  epoch: number;
+  epochs: number;
+  /** Step within the epoch, from 1, of `steps`. */
+  step: number;
+  steps: number;
+  /** Running means over the epoch so far, Keras's names (loss, accuracy, ...). */
+  logs: EpochLogs;
+  seconds: number;
+}
+
+export interface EpochInfo {
+  /** From 1. */
+  epoch: number;
+  epochs: number;
+  steps: number;
+  /** loss, metrics, val_loss, val_<metric>, learning_rate: Keras's names. */
+  logs: EpochLogs;
+  seconds: number;
+}
+
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
+
+export interface RunInfo {
+  /** The folder that holds run folders (TensorBoard's logdir). */
+  logdir: string;
+  name: string;
+  /** Where the model came from (a project file), and the data spec, for the record. */
+  project?: string;
+  data?: string;
+}
+
+export interface RunTrainingOptions {
+  model: ModelDoc;
+  training: TrainingConfig;
+  data: TrainingData;
+  /** Validation data; when absent, training.validationSplit holds out the last samples. */
+  validation?: TrainingData;
+  /** Evaluated once after training (Keras's evaluate on the test split). */
+  test?: TrainingData;
+  initialWeights?: Weights;
+  /** Writes a run directory when given. */
+  run?: RunInfo;
+  onStep?(info: StepInfo): void;
+  onEpoch?(info: EpochInfo): void;
+  /** Warnings (Keras prints them): a monitor that is missing, a layer left unadapted, ... */
+  onNote?(message: string): void;
+  signal?: AbortSignal;
+  backend?: BackendName;
+}
+
+export interface BestInfo {
+  monitor: string;
+  mode: 'min' | 'max';
+  value: number;
+  /** From 1. */
+  epoch: number;
+}
+
+export interface RunResult {
+  status: Exclude<RunStatus, 'running'>;
+  error?: string;
+  epochsDone: number;
+  history: (EpochLogs & { epoch: number })[];
+  final?: EpochLogs;
+  best?: BestInfo;
+  /** EarlyStopping stopped training after this epoch (from 1). */
+  stoppedEarly?: { epoch: number; restoredEpoch?: number };
+  test?: EpochLogs;
+  runDir?: string;
+  notes: string[];
+  /** The trained model, its spec and its final weights. */
+  model: NativeModel;
+  spec: EngineModelSpec;
+  analysis: ModelAnalysis;
+  weights: Weights;
+}
+
+/** Keras's default learning rate per optimizer. */
+const DEFAULT_LR: Record<string, number> = { sgd: 0.01, adam: 0.001, adamw: 0.001, rmsprop: 0.001 };
+
+/** Lowers a model and builds it on the engine, with `weights` (any subset) loaded. */
+export function buildNativeModel(model: ModelDoc, training: TrainingConfig, weights?: Weights, backend?: BackendName): { model: NativeModel; spec: EngineModelSpec; analysis: ModelAnalysis } {
+  const lowered = lowerModel(model, training);
+  if (!lowered.ok) throw new TrainingError(lowered.issues.map((i) => i.message));
+  let native: NativeModel;
+  try {
+    native = new (loadAddon().Model)(lowered.spec, backend ? { backend } : undefined);
+  } catch (err) {
+    throw new TrainingError([`the engine cannot build this model: ${(err as Error).message}`]);
+  }
+  if (weights) {
+    try {
+      native.setWeights(weights);
+    } catch (err) {
+      throw new TrainingError([`the weights do not fit the model: ${(err as Error).message}`]);
+    }
+  }
+  return { model: native, spec: lowered.spec, analysis: lowered.analysis };
+}
+
+const elements = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const withoutOnes = (shape: number[]) => shape.filter((d) => d !== 1).join(',');
+
+/** Engine-ready arrays for these tensors (inputs or targets), checked against their shapes. */
+function prepareArrays(arrays: DataArray[], tensors: EngineTensor[], what: string, kind: 'input' | 'output', names: string[]): { arrays: (Float32Array | Int32Array)[]; count: number } {
+  if (arrays.length !== tensors.length) {
+    throw new TrainingError([`${what} has ${arrays.length} ${kind === 'input' ? 'x' : 'y'} array${arrays.length === 1 ? '' : 's'} but the model has ${tensors.length} ${kind}${tensors.length === 1 ? '' : 's'} (${names.join(', ')})`]);
+  }
+  let count = -1;
+  const out = arrays.map((a, i) => {
+    const t = tensors[i];
+    const data = 'data' in a ? a.data : a;
+    const shape = 'data' in a ? a.shape : undefined;
+    const per = elements(t.shape);
+    const label = `${what}: the ${kind === 'input' ? 'x' : 'y'} array for ${kind} '${names[i]}'`;
+    if (shape && (shape.length === 0 || withoutOnes(shape.slice(1)) !== withoutOnes(t.shape))) {
+      throw new TrainingError([`${label} has shape ${formatNpyShape(shape)} but the model needs (N, ${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''}) for N samples`]);
+    }
+    if (per === 0 || data.length % per !== 0) {
+      throw new TrainingError([`${label} has ${data.length} values, not a whole number of samples of shape ${formatNpyShape(t.shape)}`]);
+    }
+    const n = data.length / per;
+    if (count >= 0 && n !== count) throw new TrainingError([`${label} has ${n} samples but the other arrays have ${count}`]);
+    count = n;
+    return t.dtype === 'int32' ? toInt32(data, label) : toFloat32(data);
+  });
+  if (count === 0) throw new TrainingError([`${what} has no samples`]);
+  return { arrays: out, count };
+}
+
+interface Prepared {
+  x: (Float32Array | Int32Array)[];
+  y: (Float32Array | Int32Array)[];
+  count: number;
+}
+
+function prepare(data: TrainingData, spec: EngineModelSpec, analysis: ModelAnalysis, what: string, withTargets = true): Prepared {
+  const layerName = (id: string) => analysis.order.find((o) => o.layer.id === id)?.layer.name ?? id;
+  const x = prepareArrays(data.x, spec.inputs, what, 'input', analysis.inputs.map(layerName));
+  if (!withTargets) return { x: x.arrays, y: [], count: x.count };
+  const y = prepareArrays(data.y, spec.targets, what, 'output', analysis.outputs.map(layerName));
+  if (x.count !== y.count) throw new TrainingError([`${what} has ${x.count} samples of x but ${y.count} of y`]);
+  return { x: x.arrays, y: y.arrays, count: x.count };
+}
+
+function sliceSamples(p: Prepared, spec: EngineModelSpec, from: number, to: number): Prepared {
+  const cut = (a: Float32Array | Int32Array, shape: number[]) => a.subarray(from * elements(shape), to * elements(shape));
+  return { x: p.x.map((a, i) => cut(a, spec.inputs[i].shape)), y: p.y.map((a, i) => cut(a, spec.targets[i].shape)), count: to - from };
+}
+
+/** Engine-ready data for evaluate/predict outside a run (the CLI's evaluate and predict). */
+export function prepareData(data: TrainingData, spec: EngineModelSpec, analysis: ModelAnalysis, what: string, withTargets = true): NativeData & { count: number } {
+  const p = prepare(data, spec, analysis, what, withTargets);
+  return withTargets ? { x: p.x, y: p.y, count: p.count } : { x: p.x, count: p.count };
+}
+
+/**
+ * Keras's Normalization.adapt() (the catalogue's adaptNormalization) for Normalization layers that
+ * read a model input directly and have mean/variance weights (no mean and variance given).
+ * Layers elsewhere in the graph are left as they are, with a note.
+ */
+function adaptNormalizationLayers(analysis: ModelAnalysis, spec: EngineModelSpec, train: Prepared, initial: Weights | undefined): { weights: Weights; notes: string[] } {
+  const weights: Weights = {};
+  const notes: string[] = [];
+  const params = new Set(spec.params.map((p) => p.name));
+  for (const info of analysis.order) {
+    if (info.layer.type !== 'Normalization') continue;
+    const name = info.layer.name;
+    if (!params.has(`${name}/mean`) || !params.has(`${name}/variance`)) continue;  // mean and variance were given
+    if (initial?.[`${name}/mean`] && initial[`${name}/variance`]) continue;  // already adapted (imported or saved weights)
+    const inputIndex = analysis.inputs.indexOf(info.inputs[0]);
+    if (inputIndex < 0) {
+      notes.push(`Normalization '${name}' does not read a model input, so Kiln cannot adapt it to the data: give it a mean and variance, or place it right after an Input`);
+      continue;
+    }
+    const x = train.x[inputIndex];
+    const stats = adaptNormalization(x instanceof Float32Array ? x : Float32Array.from(x), spec.inputs[inputIndex].shape, info.params.axis as number | null);
+    weights[`${name}/mean`] = stats.mean;
+    weights[`${name}/variance`] = stats.variance;
+    if (params.has(`${name}/count`)) weights[`${name}/count`] = Float32Array.of(stats.count);
+  }
+  return { weights, notes };
+}
+
+export interface RunFile {
+  format: 'kiln-run';
+  version: 1;
+  name: string;
+  status: RunStatus;
+  createdAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  project?: string;
+  data?: string;
+  model: ModelDoc;
+  training: TrainingConfig;
+  samples: { train: number; validation: number; test?: number };
+  epochs: number;
+  epochsDone: number;
+  steps: number;
+  history: (EpochLogs & { epoch: number })[];
+  final?: EpochLogs;
+  best?: BestInfo;
+  stoppedEarly?: { epoch: number; restoredEpoch?: number };
+  test?: EpochLogs;
+  checkpoints: { last?: string; best?: string; final?: string };
+  notes: string[];
+  error?: string;
+}
+
+/** Trains a model; resolves with the outcome (failures during training included), rejects with TrainingError before it starts. */
+export async function runTraining(options: RunTrainingOptions): Promise<RunResult> {
+  const { training, signal } = options;
+  const notes: string[] = [];
+  const note = (message: string) => {
+    notes.push(message);
+    options.onNote?.(message);
+  };
+
+  const { model, spec, analysis } = buildNativeModel(options.model, training, options.initialWeights, options.backend);
+  const all = prepare(options.data, spec, analysis, 'the training data');
+  let train = all;
+  let validation: Prepared | undefined;
+  if (options.validation) {
+    validation = prepare(options.validation, spec, analysis, 'the validation data');
+  } else if (training.validationSplit > 0) {
+    // Keras: the last fraction of the samples, taken before any shuffling.
+    const splitAt = Math.floor(all.count * (1 - training.validationSplit));
+    if (splitAt === 0 || splitAt === all.count) {
+      throw new TrainingError([`a validation split of ${training.validationSplit} of ${all.count} samples leaves ${splitAt === 0 ? 'no training' : 'no validation'} samples: choose a split between 0 and 1 that leaves some of each`]);
+    }
+    train = sliceSamples(all, spec, 0, splitAt);
+    validation = sliceSamples(all, spec, splitAt, all.count);
+  }
+  const test = options.test ? prepare(options.test, spec, analysis, 'the test data') : undefined;
+
+  // Callbacks: their monitors must be ones Kiln can rank.
+  const available = new Set(['loss', ...spec.metrics.map((m) => m.name ?? m.type)]);
+  for (const k of [...available]) if (validation) available.add(`val_${k}`);
+  available.add('learning_rate');
+  const problems: string[] = [];
+  const direction = (monitor: string, mode: 'auto' | 'min' | 'max', who: string) => {
+    const d = monitorDirection(monitor, mode, who);
+    if (typeof d === 'object') {
+      problems.push(d.problem);
+      return 'min';
+    }
+    if (!available.has(monitor)) note(`${who} monitors "${monitor}", which is not available (available: ${[...available].join(', ')})${monitor.startsWith('val_') && !validation ? ': set a validation split or pass validation data' : ''}; it will do nothing`);
+    return d;
+  };
+  const cbs = training.callbacks;
+  const plateau = cbs.reduceLROnPlateau ? new ReduceLROnPlateau(cbs.reduceLROnPlateau, direction(cbs.reduceLROnPlateau.monitor, 'auto', 'ReduceLROnPlateau')) : undefined;
+  const bestMonitor = cbs.modelCheckpoint?.monitor ?? cbs.earlyStopping?.monitor ?? (validation ? 'val_loss' : 'loss');
+  const earlyDirection = cbs.earlyStopping ? direction(cbs.earlyStopping.monitor, cbs.earlyStopping.mode, 'EarlyStopping') : 'min';
+  const early = cbs.earlyStopping ? new EarlyStopping(cbs.earlyStopping, earlyDirection) : undefined;
+  const best = new BestCheckpoint({ monitor: bestMonitor }, cbs.modelCheckpoint ? direction(bestMonitor, cbs.modelCheckpoint.mode, 'ModelCheckpoint') : earlyDirection);
+  if (problems.length > 0) throw new TrainingError(problems);
+  if (plateau && typeof (model as Partial<NativeModel>).setLearningRate !== 'function') {
+    note('ReduceLROnPlateau needs an engine that can change the learning rate during training, and this build cannot: rebuild the native engine (npm run build:native)');
+  }
+
+  const adapted = adaptNormalizationLayers(analysis, spec, train, options.initialWeights);
+  adapted.notes.forEach(note);
+  if (Object.keys(adapted.weights).length > 0) model.setWeights(adapted.weights);
+
+  // The run directory.
+  let runDir: string | undefined;
+  let runFile: RunFile | undefined;
+  const writeRun = () => {
+    if (!runDir || !runFile) return;
+    runFile.updatedAt = new Date().toISOString();
+    writeFileAtomic(join(runDir, 'run.json'), `${JSON.stringify(runFile, null, 2)}\n`);
+  };
+  if (options.run) {
+    runDir = join(options.run.logdir, options.run.name);
+    if (existsSync(join(runDir, 'run.json'))) throw new TrainingError([`a run named "${options.run.name}" already exists in ${options.run.logdir}: choose another run name`]);
+    mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
+    const now = new Date().toISOString();
+    runFile = {
+      format: 'kiln-run', version: 1, name: options.run.name, status: 'running', createdAt: now, updatedAt: now,
+      ...(options.run.project ? { project: options.run.project } : {}),
+      ...(options.run.data ? { data: options.run.data } : {}),
+      model: options.model, training,
+      samples: { train: train.count, validation: validation?.count ?? 0, ...(test ? { test: test.count } : {}) },
+      epochs: training.epochs, epochsDone: 0, steps: 0, history: [], checkpoints: {}, notes,
+    };
+    writeRun();
+  }
+  const checkpoint = (which: 'last' | 'best', weights: Weights) => {
+    if (!runDir || !runFile) return;
+    const rel = `checkpoints/${which}.weights.npz`;
+    writeWeightsFile(join(runDir, rel), weights, spec.params);
+    runFile.checkpoints[which] = rel;
+  };
+  // Files are written at most once a second (and at the end), so that short epochs do not spend
+  // their time rewriting run.json and checkpoints; a crash loses at most that second.
+  const FLUSH_MS = 1000;
+  let lastFlush = -Infinity;
+  let pendingBest: Weights | undefined;
+  let lastDirty = false;
+
+  const batch = Math.min(training.batchSize, train.count);
+  const stepsPerEpoch = Math.ceil(train.count / batch);
+  const history: (EpochLogs & { epoch: number })[] = [];
+  let lr = training.optimizer.learningRate ?? DEFAULT_LR[training.optimizer.type] ?? 0.001;
+  let status: RunResult['status'] = 'completed';
+  let error: string | undefined;
+  let stoppedEarly: RunResult['stoppedEarly'];
+  let steps = 0;
+  const onAbort = () => model.stop();
+  signal?.addEventListener('abort', onAbort);
+
+  try {
+    for (let epoch = 0; epoch < training.epochs; epoch++) {
+      if (signal?.aborted) {
+        status = 'stopped';
+        break;
+      }
+      const started = Date.now();
+      let epochEvent: NativeFitEvent | undefined;
+      let seen = 0;
+      const sums = new Map<string, number>();
+      const onEvents = (events: NativeFitEvent[]) => {
+        for (const e of events) {
+          if (e.type === 'epoch') {
+            epochEvent = e;
+            continue;
+          }
+          const step = seen + 1;
+          const n = step <= Math.floor(train.count / batch) ? batch : train.count - batch * Math.floor(train.count / batch);
+          seen = step;
+          sums.set('', (sums.get('') ?? 0) + n);
+          sums.set('loss', (sums.get('loss') ?? 0) + e.loss * n);
+          for (const [k, v] of Object.entries(e.metrics)) sums.set(k, (sums.get(k) ?? 0) + v * n);
+          if (options.onStep) {
+            const total = sums.get('')!;
+            const logs: EpochLogs = {};
+            for (const [k, v] of sums) if (k !== '') logs[k] = v / total;
+            options.onStep({ epoch: epoch + 1, epochs: training.epochs, step, steps: stepsPerEpoch, logs, seconds: (Date.now() - started) / 1000 });
+          }
+        }
+      };
+      const result = await model.fit(
+        { x: train.x, y: train.y },
+        { epochs: 1, batchSize: batch, shuffle: true, ...(validation ? { validation: { x: validation.x, y: validation.y } } : {}) },
+        onEvents,
+      );
+      steps += result.steps;
+      if (result.stopped || !epochEvent) {
+        status = 'stopped';
+        break;
+      }
+      const ev = epochEvent as NativeFitEvent;
+      const logs: EpochLogs = { loss: ev.loss, ...ev.metrics };
+      if (ev.valLoss !== undefined) {
+        logs.val_loss = ev.valLoss;
+        for (const [k, v] of Object.entries(ev.valMetrics ?? {})) logs[`val_${k}`] = v;
+      }
+      logs.learning_rate = ev.learningRate;
+      const seconds = (Date.now() - started) / 1000;  // wall time, validation included, as Keras shows it
+      history.push({ epoch: epoch + 1, ...logs });
+      options.onEpoch?.({ epoch: epoch + 1, epochs: training.epochs, steps: stepsPerEpoch, logs, seconds });
+
+      // Callbacks, in Keras's usual order: checkpoint, early stopping, learning rate.
+      let current: Weights | undefined;
+      const weights = () => (current ??= model.getWeights());
+      if (best.onEpochEnd(epoch, logs) && runFile) pendingBest = weights();
+      lastDirty = true;
+      const flush = runFile !== undefined && Date.now() - lastFlush >= FLUSH_MS;
+      if (flush) {
+        if (pendingBest) checkpoint('best', pendingBest);
+        checkpoint('last', weights());
+        pendingBest = undefined;
+        lastDirty = false;
+      }
+      const stop = early?.onEpochEnd(epoch, logs, weights) ?? false;
+      const newLr = plateau?.onEpochEnd(logs, lr);
+      if (newLr !== undefined && typeof (model as Partial<NativeModel>).setLearningRate === 'function') {
+        model.setLearningRate(newLr);
+        note(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${newLr}.`);
+        lr = newLr;
+      }
+      if (runFile) {
+        runFile.epochsDone = epoch + 1;
+        runFile.steps = steps;
+        runFile.history = history;
+        runFile.final = logs;
+        if (best.best !== undefined) runFile.best = { monitor: bestMonitor, mode: best.direction, value: best.best, epoch: best.bestEpoch + 1 };
+        if (flush) {
+          writeRun();
+          lastFlush = Date.now();
+        }
+      }
+      if (stop) {
+        stoppedEarly = { epoch: epoch + 1 };
+        break;
+      }
+    }
+  } catch (err) {
+    status = 'failed';
+    error = (err as Error).message;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+
+  // What the throttle held back: the best epoch's weights, and the last epoch's (the model's, before any restore).
+  if (pendingBest) checkpoint('best', pendingBest);
+  if (runFile && status !== 'failed' && (lastDirty || status === 'stopped' || history.length === 0)) checkpoint('last', model.getWeights());
+
+  // Keras runs on_train_end only when fit() returns: not after an interruption or a failure.
+  const restore = status === 'completed' ? early?.onTrainEnd() : undefined;
+  if (restore) {
+    model.setWeights(restore.weights);
+    if (stoppedEarly) stoppedEarly.restoredEpoch = restore.epoch + 1;
+    note(`Restoring model weights from the end of the best epoch: ${restore.epoch + 1}.`);
+  }
+  const weights = model.getWeights();
+  let testLogs: EpochLogs | undefined;
+  if (status === 'completed' && test) {
+    try {
+      const r = await model.evaluate({ x: test.x, y: test.y }, { batchSize: training.batchSize });
+      testLogs = { loss: r.loss, ...r.metrics };
+    } catch (err) {
+      status = 'failed';
+      error = `evaluating on the test data: ${(err as Error).message}`;
+    }
+  }
+  const bestInfo: BestInfo | undefined = best.best === undefined ? undefined : { monitor: bestMonitor, mode: best.direction, value: best.best, epoch: best.bestEpoch + 1 };
+  if (runFile && runDir) {
+    // checkpoints.final: the weights the model holds after training (what evaluate and predict use).
+    if (!restore) runFile.checkpoints.final = runFile.checkpoints.last;
+    else if (runFile.checkpoints.best && restore.epoch === best.bestEpoch) runFile.checkpoints.final = runFile.checkpoints.best;
+    else {
+      writeWeightsFile(join(runDir, 'checkpoints', 'final.weights.npz'), weights, spec.params);
+      runFile.checkpoints.final = 'checkpoints/final.weights.npz';
+    }
+    runFile.status = status;
+    runFile.endedAt = new Date().toISOString();
+    runFile.epochsDone = history.length;
+    runFile.steps = steps;
+    if (bestInfo) runFile.best = bestInfo;
+    if (stoppedEarly) runFile.stoppedEarly = stoppedEarly;
+    if (testLogs) runFile.test = testLogs;
+    if (error) runFile.error = error;
+    writeRun();
+  }
+  const final = history.length > 0 ? Object.fromEntries(Object.entries(history.at(-1)!).filter(([k]) => k !== 'epoch')) : undefined;
+  return {
+    status, ...(error ? { error } : {}), epochsDone: history.length, history,
+    ...(final ? { final } : {}),
+    ...(bestInfo ? { best: bestInfo } : {}),
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+    ...(testLogs ? { test: testLogs } : {}),
+    ...(runDir ? { runDir } : {}),
+    notes, model, spec, analysis, weights,
+  };
+}
