@@ -14,6 +14,18 @@ export type LowerResult = { ok: true; spec: EngineModelSpec; analysis: ModelAnal
 
 const CATEGORICAL = new Set(['sparse_categorical_crossentropy', 'categorical_crossentropy']);
 
+/**
+ * The metric a name means for one output, as Keras's compile resolves it: "accuracy" is binary
+ * for a single score, sparse categorical against integer labels, else categorical. Null when the
+ * metric does not apply to this output's targets.
+ */
+function resolveMetric(m: MetricName, sparse: boolean, outShape: number[]): MetricName | null {
+  if (m === 'accuracy') return outShape.at(-1) === 1 ? 'binary_accuracy' : sparse ? 'sparse_categorical_accuracy' : 'categorical_accuracy';
+  if (m === 'sparse_categorical_accuracy') return sparse ? m : null;
+  if (m === 'categorical_accuracy' || m === 'mean_absolute_error' || m === 'mean_squared_error') return sparse ? null : m;
+  return m;
+}
+
 export function lowerModel(model: ModelDoc, config: TrainingConfig): LowerResult {
   const analysis = analyzeModel(model);
   const issues = [...analysis.issues];
@@ -79,8 +91,11 @@ export function lowerModel(model: ModelDoc, config: TrainingConfig): LowerResult
     if (loss.delta !== undefined) engineLoss.delta = loss.delta;
     spec.losses.push(engineLoss);
     for (const m of metrics) {
+      const type = resolveMetric(m, sparse, outShape);
+      if (!type) continue;  // e.g. MAE against class labels: Keras would compare labels with scores
       const multi = analysis.outputs.length > 1;
-      spec.metrics.push({ type: m, name: multi ? `${name}_${m}` : m, output: m === 'accuracy' && folds ? made.pre : value, target });
+      const accuracy = type.endsWith('accuracy');
+      spec.metrics.push({ type, name: multi ? `${name}_${m}` : m, output: accuracy && folds && type !== 'binary_accuracy' ? made.pre : value, target });
     }
   }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, spec, analysis };

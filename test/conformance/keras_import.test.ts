@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNpz, writeNpz } from '../../common/formats/npz.js';
 import { analyzeModel, defaultTrainingConfig, lowerModel } from '../../common/model/index.js';
 import { fromKerasConfig } from '../../common/model/keras/fromKerasConfig.js';
 import type { NativeAddon } from '../../electron/host/addon.js';
@@ -68,6 +69,21 @@ describe.skipIf(missing !== null && !process.env.CI)(`Keras models imported into
       expect(y.length, expected.outputs[i].name).toBe(expected.outputs[i].data.length);
       expect(worstRelative(y, expected.outputs[i].data), expected.outputs[i].name).toBeLessThan(1e-4);
     });
+  }, 60_000);
+
+  it.each(MODELS)('%s: kiln summary counts and kiln import + kiln predict give what Keras gives', async (name) => {
+    const expected = JSON.parse(readFileSync(join(dir, `${name}.expect.json`), 'utf8')) as Expect;
+    const kiln = (...args: string[]) => execFileSync(process.execPath, [`${root}bin/kiln.js`, ...args], { cwd: dir, encoding: 'utf8' });
+    expect((JSON.parse(kiln('summary', `${name}.keras`, '--json')) as { totalParams: number }).totalParams).toBe(expected.params);
+    kiln('import', `${name}.keras`, '--out', `${name}.kiln.json`);
+    const inputs = Object.fromEntries(expected.inputs.map((x) => [x.name, { shape: x.shape, data: x.dtype === 'int32' ? Int32Array.from(x.data) : Float32Array.from(x.data) }]));
+    writeFileSync(join(dir, `${name}.in.npz`), writeNpz(inputs));
+    kiln('predict', `${name}.kiln.json`, '--input', `${name}.in.npz`, '--output', `${name}.out.npz`);
+    const ys = parseNpz(readFileSync(join(dir, `${name}.out.npz`)));
+    for (const o of expected.outputs) {
+      expect(ys.get(o.name)?.shape, o.name).toEqual(o.shape);
+      expect(worstRelative(ys.get(o.name)!.data, o.data), o.name).toBeLessThan(1e-4);
+    }
   }, 60_000);
 
   it.each(MODELS)('%s: to_json() imports as the same model as the .keras archive', async (name) => {
