@@ -57,6 +57,7 @@ export const Activation: LayerDef = {
   params: { activation: { kind: 'activation', default: null } },
   inputs: 1,
   shape: ([x]) => x,
+  flops: (_, y) => perSample(y),  // about one operation per element
   lower: (ctx, [x], p) => ctx.activation(x, p.activation as string, ''),
 };
 

@@ -62,7 +62,7 @@ export const GaussianNoise: LayerDef = {
   type: 'GaussianNoise',
   category: 'Regularization',
   description: 'In training, adds zero-mean Gaussian noise with standard deviation `stddev` to every input; in inference, passes the input through.',
-  params: { stddev: { kind: 'float', default: null, min: 0, max: 1 }, seed: SEED },
+  params: { stddev: { kind: 'float', default: null, min: 0 }, seed: SEED },
   inputs: 1,
   shape: ([x]) => x,
   lower(ctx, [x], p) {

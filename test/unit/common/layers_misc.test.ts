@@ -73,7 +73,7 @@ describe('regularisation layers', () => {
     expect(problem('SpatialDropout2D', { rate: 0.2 }, [4, 4])).toBe("SpatialDropout2D 'l' needs a rank-4 input (batch, height, width, channels) but receives (None, 4, 4)");
     expect(problem('SpatialDropout1D', {}, [4, 3])).toBe("SpatialDropout1D 'l' needs rate: set it (Keras has no default for it)");
     expect(problem('GaussianNoise', {}, [4])).toMatch(/needs stddev: set it/);
-    expect(problem('GaussianNoise', { stddev: 2 }, [4])).toMatch(/stddev must be a number from 0 to 1/);
+    expect(problem('GaussianNoise', { stddev: -1 }, [4])).toMatch(/stddev must be a number of at least 0/);
   });
 
   it('act only in training', () => {
