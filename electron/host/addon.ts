@@ -20,6 +20,8 @@ export interface NativeFitOptions {
   validation?: NativeData;
   /** Check mode: a NaN or Inf stops training with the name of the op that produced it. */
   check?: boolean;
+  /** Gather batches on a worker thread (default: when a core is left over from the compute pool). */
+  prefetch?: boolean;
 }
 
 /** One per training step and one per epoch end (epoch events carry means and validation figures). */
@@ -30,6 +32,8 @@ export interface NativeFitEvent {
   loss: number;
   metrics: Record<string, number>;
   learningRate: number;
+  /** Seconds the step (an epoch: all its steps) waited for its batch from the prefetching worker. */
+  dataWait: number;
   seconds?: number;
   valLoss?: number;
   valMetrics?: Record<string, number>;

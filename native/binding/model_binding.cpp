@@ -153,6 +153,7 @@ Napi::Object event_object(Napi::Env env, const kiln::model_spec& spec, const kil
   o.Set("loss", e.loss);
   o.Set("metrics", metrics_object(env, spec, e.metrics));
   o.Set("learningRate", e.learning_rate);
+  o.Set("dataWait", e.data_wait);
   if (e.epoch_end) o.Set("seconds", e.seconds);
   if (e.has_validation) {
     o.Set("valLoss", e.val_loss);
@@ -338,6 +339,7 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
         !read_count(env, o, "batchSize", 32, 1 << 20, job->options.batch_size)) return env.Undefined();
     job->options.shuffle = !o.Get("shuffle").IsBoolean() || o.Get("shuffle").As<Napi::Boolean>().Value();
     job->options.check = o.Get("check").IsBoolean() && o.Get("check").As<Napi::Boolean>().Value();
+    if (o.Get("prefetch").IsBoolean()) job->options.prefetch = o.Get("prefetch").As<Napi::Boolean>().Value() ? 1 : 0;
     if (!o.Get("validation").IsUndefined() && !read_data(env, o.Get("validation"), spec, true, "validation data", job->validation)) {
       return env.Undefined();
     }

@@ -264,6 +264,27 @@ describe('fit, evaluate, predict', () => {
     expectClose(Array.from(wc), Array.from(wr), 1e-3);
   });
 
+  it('gives the same training with batches prefetched on a worker thread or gathered inline, and reports the wait', async () => {
+    const run = async (prefetch: boolean) => {
+      const m = new addon.Model(mlpSpec([4, 16, 3], { type: 'adam' }, 8));
+      const events: NativeFitEvent[] = [];
+      await m.fit({ x: iris.x, y: iris.y }, { epochs: 3, batchSize: 16, prefetch }, (e) => events.push(...e));
+      return { w: m.getWeights()['dense_1/kernel'], events };
+    };
+    const [threaded, inline] = [await run(true), await run(false)];
+    expect(threaded.w).toEqual(inline.w);
+    for (const { events } of [threaded, inline]) {
+      expect(events.every((e) => e.dataWait >= 0 && e.dataWait < 1)).toBe(true);
+      const epoch = events.find((e) => e.type === 'epoch')!;
+      const steps = events.filter((e) => e.type === 'step' && e.epoch === 0);
+      expect(epoch.dataWait).toBeCloseTo(steps.reduce((a, e) => a + e.dataWait, 0), 9);
+    }
+    // Stopping mid-epoch ends the worker too (the fit settles).
+    const m = new addon.Model(mlpSpec([4, 16, 3], { type: 'sgd' }));
+    const r = await m.fit({ x: iris.x, y: iris.y }, { epochs: 1000, batchSize: 4, prefetch: true }, () => m.stop());
+    expect(r.stopped).toBe(true);
+  });
+
   it('takes a new learning rate between fits, as ReduceLROnPlateau does', async () => {
     const m = new addon.Model(mlpSpec([4, 8, 3], { type: 'sgd', learningRate: 0.1 }));
     const rates: number[] = [];

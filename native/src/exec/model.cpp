@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
+#include "data/prefetch.h"
+#include "exec/thread_pool.h"
 #include "ir/op_table.h"
 #include "rng.h"
 
@@ -195,6 +198,9 @@ std::string model::fit(const dataset& train, const fit_options& o,
   const size_t n_metrics = spec_.metrics.size();
   fit_event e;  // reused every step: nothing is allocated in the steady state
   e.metrics.assign(n_metrics, 0.0);
+  const int32_t compute_threads = pool_ ? pool_->size() : 1;
+  const bool spare_core = static_cast<int32_t>(std::thread::hardware_concurrency()) > compute_threads;
+  batch_prefetcher prefetch(train, batch, main->x_bytes, main->y_bytes, o.prefetch < 0 ? spare_core : o.prefetch == 1);
 
   for (int32_t epoch = 0; epoch < o.epochs; ++epoch) {
     const auto started = clock::now();
@@ -207,14 +213,18 @@ std::string model::fit(const dataset& train, const fit_options& o,
     epoch_event.epoch_end = true;
     epoch_event.epoch = epoch;
     epoch_event.metrics.assign(n_metrics, 0.0);
+    prefetch.start_epoch(&order);
     for (int64_t b = 0; b < full + (rest > 0 ? 1 : 0); ++b) {
       if (!wait_if_paused()) {
         summary.stopped = true;
         return "";
       }
       compiled& c = b < full ? *main : *tail;
-      const int64_t first = b * batch;
-      stage(c, train, order, first, true);
+      e.data_wait = 0;
+      const std::vector<unsigned char*>& slot = prefetch.acquire(b, e.data_wait);
+      epoch_event.data_wait += e.data_wait;
+      for (size_t i = 0; i < c.sg.inputs.size(); ++i) c.sources[static_cast<size_t>(c.sg.inputs[i])] = slot[i];
+      for (size_t i = 0; i < c.sg.targets.size(); ++i) c.sources[static_cast<size_t>(c.sg.targets[i])] = slot[c.sg.inputs.size() + i];
       c.learning_rate = static_cast<float>(learning_rate_at(spec_.optimizer, iterations_));
       c.iteration = static_cast<float>(iterations_ + 1);
       rng seeds(spec_.seed ^ (0xd50d50d5ULL * static_cast<uint64_t>(iterations_ + 1)));
@@ -225,6 +235,7 @@ std::string model::fit(const dataset& train, const fit_options& o,
       if (profiling_) ++c.profiled_steps;
       ro.check_finite = o.check;
       const std::string error = c.step->run(c.sources, ro);
+      prefetch.release(b);
       auto where = [&] { return "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(iterations_ + 1); };
       if (!error.empty()) return "training stopped at " + where() + ": " + error;
       e.epoch = epoch;
@@ -243,6 +254,7 @@ std::string model::fit(const dataset& train, const fit_options& o,
       for (size_t k = 0; k < n_metrics; ++k) epoch_event.metrics[k] += e.metrics[k] * n;
       if (on_event) on_event(e);
     }
+    prefetch.finish_epoch();
     epoch_event.step = iterations_;
     epoch_event.loss /= static_cast<double>(train.count);
     for (double& m : epoch_event.metrics) m /= static_cast<double>(train.count);

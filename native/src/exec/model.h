@@ -34,6 +34,7 @@ struct fit_options {
   bool shuffle = true;               // reshuffled every epoch from the model's seed
   const dataset* validation = nullptr;
   bool check = false;                // check mode: name the first op that makes a NaN or Inf
+  int32_t prefetch = -1;             // gather batches on a worker thread: 1 yes, 0 no, -1 when a core is spare
 };
 
 // One per training step, and one per epoch end (with validation figures).
@@ -48,6 +49,7 @@ struct fit_event {
   double val_loss = 0;
   std::vector<double> val_metrics;
   double seconds = 0;          // epoch end: the epoch's wall time
+  double data_wait = 0;        // seconds the step (epoch end: all steps) waited for its batch
 };
 
 struct fit_summary {
