@@ -56,6 +56,9 @@ describe('runTraining', () => {
     expect(run.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(run.endedAt).toBeDefined();
     expect(run.checkpoints.final).toBe('checkpoints/last.weights.npz');
+    expect(run.dataFingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(epochs.map((e) => e.dataWait >= 0 && e.dataWait < 1)).toEqual([true, true, true, true]);
+    expect((run.dataWaitSeconds as number[]).map((w) => w >= 0)).toEqual([true, true, true, true]);
 
     // The last checkpoint loads back into a fresh model and predicts as the trained one does.
     const { weights, shapes } = readWeightsFile(join(dir, 'plain', 'checkpoints', 'last.weights.npz'));
@@ -67,6 +70,18 @@ describe('runTraining', () => {
 
     await expect(runTraining({ model: defaultModel(), training: config({ epochs: 1 }), data: irisData, run: { logdir: dir, name: 'plain' } }))
       .rejects.toThrow(/a run named "plain" already exists/);
+  });
+
+  it('fingerprints the data a run trained on: the same samples give the same fingerprint', async () => {
+    const once = async (name: string, data: typeof irisData) => {
+      await runTraining({ model: defaultModel(), training: config({ epochs: 1 }), data, run: { logdir: dir, name } });
+      return readRun(name).dataFingerprint;
+    };
+    const changed = Float32Array.from(iris.x);
+    changed[7] += 1;
+    const [a, b, c] = [await once('fp-a', irisData), await once('fp-b', irisData), await once('fp-c', { x: [{ shape: [150, 4], data: changed }], y: [iris.y] })];
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
   });
 
   it('stops early when the monitor stops improving (EarlyStopping)', async () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { formatNpyShape, toFloat32, toInt32, type NpyData } from '../../../common/formats/npy.js';
 import { adaptNormalization, lowerModel, type EngineModelSpec, type EngineTensor, type ModelAnalysis, type ModelDoc, type TrainingConfig } from '../../../common/model/index.js';
 import { loadAddon, type BackendName, type NativeData, type NativeFitEvent, type NativeModel } from '../addon.js';
+import { dataFingerprint } from './fingerprint.js';
 import { writeFileAtomic } from '../writeFileAtomic.js';
 import { BestCheckpoint, EarlyStopping, monitorDirection, ReduceLROnPlateau, type EpochLogs } from './callbacks.js';
 import { writeWeightsFile, type Weights } from './weightsFile.js';
@@ -51,6 +52,8 @@ export interface EpochInfo {
   /** loss, metrics, val_loss, val_<metric>, learning_rate: Keras's names. */
   logs: EpochLogs;
   seconds: number;
+  /** Seconds the epoch's steps waited for their batches (the data pipeline's share of the time). */
+  dataWait: number;
 }
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
@@ -230,6 +233,10 @@ export interface RunFile {
   model: ModelDoc;
   training: TrainingConfig;
   samples: { train: number; validation: number; test?: number };
+  /** What the run trained on (electron/host/training/fingerprint.ts), before the validation split. */
+  dataFingerprint: string;
+  /** Per epoch: seconds the steps waited for their batches. */
+  dataWaitSeconds: number[];
   epochs: number;
   epochsDone: number;
   steps: number;
@@ -317,7 +324,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       ...(options.run.data ? { data: options.run.data } : {}),
       model: options.model, training,
       samples: { train: train.count, validation: validation?.count ?? 0, ...(test ? { test: test.count } : {}) },
-      epochs: training.epochs, epochsDone: 0, steps: 0, history: [], checkpoints: {}, notes,
+      dataFingerprint: dataFingerprint([
+        ...all.x.map((data, i) => ({ name: spec.inputs[i].name, shape: [all.count, ...spec.inputs[i].shape], data })),
+        ...all.y.map((data, i) => ({ name: spec.targets[i].name, shape: [all.count, ...spec.targets[i].shape], data })),
+      ]),
+      dataWaitSeconds: [], epochs: training.epochs, epochsDone: 0, steps: 0, history: [], checkpoints: {}, notes,
     };
     writeRun();
   }
@@ -394,7 +405,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       logs.learning_rate = ev.learningRate;
       const seconds = (Date.now() - started) / 1000;  // wall time, validation included, as Keras shows it
       history.push({ epoch: epoch + 1, ...logs });
-      options.onEpoch?.({ epoch: epoch + 1, epochs: training.epochs, steps: stepsPerEpoch, logs, seconds });
+      if (runFile) runFile.dataWaitSeconds.push(ev.dataWait);
+      options.onEpoch?.({ epoch: epoch + 1, epochs: training.epochs, steps: stepsPerEpoch, logs, seconds, dataWait: ev.dataWait });
 
       // Callbacks, in Keras's usual order: checkpoint, early stopping, learning rate.
       let current: Weights | undefined;
