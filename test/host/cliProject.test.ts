@@ -132,9 +132,9 @@ describe('kiln train PROJECT and the commands that read runs', () => {
   }, 60_000);
 
   it('explains bad data and bad projects, with exit code 2 for usage and 1 for the rest', async () => {
-    const sample = await kiln('train', 'iris.kiln.json', '--data', 'sample:mnist');
+    const sample = await kiln('train', 'iris.kiln.json', '--data', 'sample:nope');
     expect(sample.code).toBe(2);
-    expect(sample.stderr).toContain('unknown sample dataset "mnist": available: sample:iris');
+    expect(sample.stderr).toContain('unknown sample dataset "nope": available: sample:iris, sample:mnist, sample:auto-mpg');
     writeFileSync(join(dir, 'nodata.kiln.json'), serializeProject(newProject(defaultModel(), training)));
     const noData = await kiln('train', 'nodata.kiln.json');
     expect(noData.code).toBe(2);

@@ -26,6 +26,8 @@ describe('engine host process (child_process)', () => {
     ]);
     await expect(service.listDatasets()).resolves.toEqual([
       expect.objectContaining({ id: 'iris', rows: 150, features: 4, classes: 3, classNames: ['setosa', 'versicolor', 'virginica'] }),
+      expect.objectContaining({ id: 'mnist', classes: 10 }),
+      expect.objectContaining({ id: 'auto-mpg', classes: 0 }),
     ]);
   });
 });
