@@ -16,6 +16,7 @@ import { runs } from './cli/runs.js';
 import { intOption, parseCommand, UsageError } from './cli/shared.js';
 import { summary } from './cli/summary.js';
 import { TRAIN_USAGE, trainProject } from './cli/trainProject.js';
+import { DATA_FLAGS } from './training/dataSpec.js';
 import { ProjectError } from './project/projectStore.js';
 import { startServer } from './serve.js';
 
@@ -91,12 +92,12 @@ async function serve(args: string[]): Promise<number> {
 async function train(args: string[]): Promise<number> {
   const parsed = parseCommand(args, {
     epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-    data: { type: 'string' }, logdir: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' },
+    data: { type: 'string' }, logdir: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' }, ...DATA_FLAGS,
   }, TRAIN_USAGE, 1);
   if (!parsed) return 0;
   if (parsed.positionals.length > 0) return trainProject(parsed.positionals[0], parsed.values);
   const values = parsed.values as Record<string, string | undefined>;
-  const projectOnly = ['data', 'logdir', 'run', 'json'].filter((k) => parsed.values[k] !== undefined);
+  const projectOnly = ['data', 'logdir', 'run', 'json', ...Object.keys(DATA_FLAGS)].filter((k) => parsed.values[k] !== undefined);
   if (projectOnly.length > 0) throw new UsageError(`--${projectOnly[0]} needs a PROJECT: kiln train PROJECT --${projectOnly[0]} ...`, TRAIN_USAGE);
   const learningRate = values.lr === undefined ? 0.05 : Number(values.lr);
   if (!(learningRate > 0)) throw new UsageError(`--lr must be a number above 0, got "${values.lr}"`);

@@ -1,6 +1,6 @@
 /** `kiln evaluate`: a trained model's loss and metrics on a dataset (Keras's model.evaluate()). */
 import { analyzeModel } from '../../../common/model/index.js';
-import { DataSpecError, loadDataSpec } from '../training/dataSpec.js';
+import { DATA_FLAGS, DATA_FLAGS_USAGE, dataOptionsFromFlags, DataSpecError, loadDataSpec } from '../training/dataSpec.js';
 import { buildNativeModel, prepareData } from '../training/runTraining.js';
 import { formatLogs, loadModelSource, parseCommand, UsageError } from './shared.js';
 
@@ -10,13 +10,15 @@ Computes the loss and metrics of a trained model (a run folder's final weights, 
 .weights.npz inside a run, or a project's weights) on the data, as Keras's model.evaluate().
 
 Options:
-  --data SPEC      sample:iris, or FILE.npz (its x_test and y_test; x_train and y_train without them)
+  --data SPEC      sample:iris, FILE.npz (its x_test and y_test; x_train and y_train without them),
+                   FILE.csv, IDX files, or a folder of class folders (its test/ folder when it has one)
+${DATA_FLAGS_USAGE}
   --batch-size N   samples per batch (default: the model's training batch size)
   --json           print one JSON object: {"loss": ..., "accuracy": ..., "samples": N}
   -h, --help       show this text`;
 
 export async function evaluate(args: string[]): Promise<number> {
-  const parsed = parseCommand(args, { data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' } }, EVALUATE_USAGE, 1);
+  const parsed = parseCommand(args, { data: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, ...DATA_FLAGS }, EVALUATE_USAGE, 1);
   if (!parsed) return 0;
   const [arg] = parsed.positionals;
   if (arg === undefined) throw new UsageError('evaluate needs a RUN, CHECKPOINT or PROJECT', EVALUATE_USAGE);
@@ -28,7 +30,7 @@ export async function evaluate(args: string[]): Promise<number> {
   const nameOf = (id: string) => source.model.layers.find((l) => l.id === id)?.name ?? id;
   let splits;
   try {
-    splits = loadDataSpec(spec, { inputs: analysis.inputs.map(nameOf), outputs: analysis.outputs.map(nameOf) });
+    splits = loadDataSpec(spec, { inputs: analysis.inputs.map(nameOf), outputs: analysis.outputs.map(nameOf) }, process.cwd(), dataOptionsFromFlags(parsed.values, source.training.seed));
   } catch (err) {
     if (err instanceof DataSpecError) throw new UsageError(err.message, EVALUATE_USAGE);
     throw err;

@@ -1,9 +1,10 @@
 /** `kiln train PROJECT`: trains a project's model on a dataset, writing a run folder. */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { checkDataFitsModel } from '../../../common/data/checkLabels.js';
 import { analyzeModel } from '../../../common/model/index.js';
 import { loadProject } from '../project/projectStore.js';
-import { DataSpecError, loadDataSpec } from '../training/dataSpec.js';
+import { DATA_FLAGS_USAGE, dataOptionsFromFlags, DataSpecError, loadDataSpec } from '../training/dataSpec.js';
 import { runTraining, TrainingError } from '../training/runTraining.js';
 import { ProgressPrinter } from './progress.js';
 import { intOption, UsageError } from './shared.js';
@@ -18,6 +19,10 @@ Options:
   --data SPEC        what to train on (default: the project's "data"):
                        sample:iris    a built-in sample dataset
                        FILE.npz       arrays x_train, y_train (and x_test, y_test to evaluate on)
+                       FILE.csv       a table (--target COLUMN, default the last column)
+                       DIR            IDX files (train-images-idx3-ubyte[.gz], ...), or class
+                                      folders of PNG/JPEG images or .txt files (DIR/train, DIR/test)
+${DATA_FLAGS_USAGE}
   --epochs N         number of epochs (default: the project's)
   --batch-size N     samples per step (default: the project's)
   --seed N           seed for initial weights, shuffling and dropout (default: the project's)
@@ -46,6 +51,15 @@ export async function trainProject(projectArg: string, values: Record<string, st
     batchSize: intOption(values['batch-size'] as string | undefined, 'batch-size', project.training.batchSize, 1),
     seed: intOption(values.seed as string | undefined, 'seed', project.training.seed, 0),
   };
+  let dataOptions;
+  try {
+    dataOptions = dataOptionsFromFlags(values, training.seed);
+  } catch (err) {
+    if (err instanceof DataSpecError) throw new UsageError(err.message, TRAIN_USAGE);
+    throw err;
+  }
+  if (dataOptions.validationSplit !== undefined) training.validationSplit = dataOptions.validationSplit;
+  else if (training.validationSplit > 0) dataOptions.validationSplit = training.validationSplit;
   const spec = (values.data as string | undefined) ?? project.data;
   if (spec === undefined) throw new UsageError(`${projectArg} names no data: pass --data SPEC (sample:iris, or a .npz with x_train and y_train)`, TRAIN_USAGE);
   // The project's own data path is relative to the project; --data to the current folder.
@@ -59,10 +73,16 @@ export async function trainProject(projectArg: string, values: Record<string, st
   const nameOf = (id: string) => project.model.layers.find((l) => l.id === id)!.name;
   let splits;
   try {
-    splits = loadDataSpec(spec, { inputs: analysis.inputs.map(nameOf), outputs: analysis.outputs.map(nameOf) }, baseDir);
+    splits = loadDataSpec(spec, { inputs: analysis.inputs.map(nameOf), outputs: analysis.outputs.map(nameOf) }, baseDir, dataOptions);
   } catch (err) {
     if (err instanceof DataSpecError) throw new UsageError(err.message, TRAIN_USAGE);
     throw err;
+  }
+  for (const note of splits.notes) console.error(`kiln: ${spec}: ${note}`);
+  const misfit = checkDataFitsModel(analysis, training, { ...splits.datasets.train, ...(splits.classNames ? { classNames: splits.classNames } : {}) }, { inputs: false });
+  if (misfit.length > 0) {
+    console.error(`kiln: cannot train ${projectArg} on ${spec}:\n  ${misfit.join('\n  ')}`);
+    return 1;
   }
 
   const logdir = resolve((values.logdir as string | undefined) ?? resolve(dirname(loaded.path), 'runs'));
@@ -90,6 +110,7 @@ export async function trainProject(projectArg: string, values: Record<string, st
       model: project.model,
       training,
       data: splits.train,
+      ...(splits.validation ? { validation: splits.validation } : {}),
       ...(splits.test ? { test: splits.test } : {}),
       ...(loaded.weights ? { initialWeights: loaded.weights } : {}),
       run: { logdir, name: runName, project: loaded.path, data: spec },

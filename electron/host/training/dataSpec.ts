@@ -1,72 +1,113 @@
 /**
- * Dataset specs, as `--data` and a project's `data` field give them:
+ * Dataset specs, as `--data` and a project's `data` field give them (electron/host/data/
+ * resolveDataSpec.ts reads them all):
  *   sample:NAME   a built-in sample dataset (sample:iris)
  *   PATH.npz      Keras's layout: x_train, y_train and optionally x_test, y_test (np.savez). A model
  *                 with several inputs (outputs) reads x_train_<input name> (y_train_<output name>).
+ *   PATH.csv, IDX files, image folders, text folders, a folder of x_train.npy/y_train.npy
+ * with the options --target COLUMN, --image-size HxW, --color-mode rgb|grayscale,
+ * --validation-split F, --max-tokens N, --sequence-length N.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import type { NpyArray } from '../../../common/formats/npy.js';
-import { parseNpz } from '../../../common/formats/npz.js';
-import { getDataset, listDatasets } from '../datasets.js';
+import type { DatasetSplits, Dataset, Preprocessing } from '../../../common/data/dataset.js';
+import { DataError } from '../../../common/data/dataset.js';
+import { DataSpecError, resolveDataSpec, sampleNames, type DataOptions } from '../data/resolveDataSpec.js';
 import type { TrainingData } from './runTraining.js';
+
+export { DataSpecError, sampleNames, type DataOptions };
 
 export interface DataSplits {
   train: TrainingData;
+  /** Held out by the source itself (CSV, image and text folders with a validation split). */
+  validation?: TrainingData;
   /** *_test arrays when the data has them. */
   test?: TrainingData;
   /** What was loaded, for messages: "sample:iris (150 samples)". */
   description: string;
+  /** What the loader did that the user should know (skipped images, dropped rows). */
+  notes: string[];
+  classNames?: string[];
+  featureNames?: string[];
+  preprocessing?: Preprocessing;
+  /** The datasets themselves (per-sample shapes, labels), for checks such as checkDataFitsModel. */
+  datasets: DatasetSplits;
 }
 
-/** A spec that is not one Kiln understands (a usage problem, not a file problem). */
-export class DataSpecError extends Error {}
-
-export function sampleNames(): string[] {
-  return listDatasets().map((d) => `sample:${d.id}`);
+/** The engine's layout: each array with its full shape (samples first). */
+export function toTrainingData(ds: Dataset): TrainingData {
+  const full = (t: Dataset['x'][number]) => ({ shape: [ds.count, ...t.shape], data: t.data });
+  return { x: ds.x.map(full), y: ds.y.map(full) };
 }
 
 /** Loads a dataset spec for a model with these input and output layer names; relative paths start at `baseDir`. */
-export function loadDataSpec(spec: string, io: { inputs: string[]; outputs: string[] }, baseDir = process.cwd()): DataSplits {
-  if (spec.startsWith('sample:')) {
-    const name = spec.slice('sample:'.length);
-    const data = getDataset(name);
-    if (!data) throw new DataSpecError(`unknown sample dataset "${name}": available: ${sampleNames().join(', ')}`);
-    const { rows, features } = data.info;
-    return {
-      train: { x: [{ shape: [rows, features], data: data.x }], y: [{ shape: [rows], data: data.y }] },
-      description: `${spec} (${rows} samples)`,
-    };
-  }
-  if (!spec.toLowerCase().endsWith('.npz')) {
-    throw new DataSpecError(`cannot read data "${spec}": give a .npz file with x_train and y_train arrays (and x_test, y_test), or a sample dataset: ${sampleNames().join(', ')}`);
-  }
-  const path = isAbsolute(spec) ? spec : resolve(baseDir, spec);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(e.code === 'ENOENT' ? `the data file ${path} does not exist` : `cannot read the data file ${path}: ${e.message}`, { cause: err });
-  }
-  const arrays = parseNpz(bytes, path);
-  const keys = [...arrays.keys()];
-  const pick = (prefix: string, names: string[], required: boolean): NpyArray[] | undefined => {
-    const found = names.length === 1 && arrays.has(prefix) ? [arrays.get(prefix)!] : names.map((n) => arrays.get(`${prefix}_${n}`));
-    if (found.every((a) => a !== undefined)) return found as NpyArray[];
-    if (!required && found.every((a) => a === undefined)) return undefined;
-    const wanted = names.length === 1 ? `"${prefix}"` : names.map((n) => `"${prefix}_${n}"`).join(', ');
-    throw new Error(`${path} has no ${wanted} array${names.length === 1 ? '' : 's'} (it has ${keys.map((k) => `"${k}"`).join(', ') || 'none'}): save it with np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)`);
-  };
-  const xTrain = pick('x_train', io.inputs, true)!;
-  const yTrain = pick('y_train', io.outputs, true)!;
-  const xTest = pick('x_test', io.inputs, false);
-  const yTest = pick('y_test', io.outputs, false);
-  if ((xTest === undefined) !== (yTest === undefined)) throw new Error(`${path} has ${xTest ? 'x_test but no y_test' : 'y_test but no x_test'}: give both or neither`);
-  const count = (a: NpyArray[]) => a[0].shape[0] ?? 1;
+export function loadDataSpec(spec: string, io: { inputs: string[]; outputs: string[] }, baseDir = process.cwd(), options: DataOptions = {}): DataSplits {
+  const s = resolveDataSpec(spec, options, io, baseDir);
   return {
-    train: { x: xTrain, y: yTrain },
-    ...(xTest && yTest ? { test: { x: xTest, y: yTest } } : {}),
-    description: `${spec} (${count(xTrain)} training${xTest ? ` and ${count(xTest)} test` : ''} samples)`,
+    train: toTrainingData(s.train),
+    ...(s.validation ? { validation: toTrainingData(s.validation) } : {}),
+    ...(s.test ? { test: toTrainingData(s.test) } : {}),
+    description: s.description,
+    notes: s.train.notes,
+    ...(s.train.classNames ? { classNames: s.train.classNames } : {}),
+    ...(s.train.featureNames ? { featureNames: s.train.featureNames } : {}),
+    ...(s.preprocessing ? { preprocessing: s.preprocessing } : {}),
+    datasets: s,
   };
+}
+
+/** parseArgs options of the data flags, for commands that take --data. */
+export const DATA_FLAGS = {
+  target: { type: 'string' },
+  'image-size': { type: 'string' },
+  'color-mode': { type: 'string' },
+  'validation-split': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  'sequence-length': { type: 'string' },
+} as const;
+
+export const DATA_FLAGS_USAGE = `  --target COLUMN    CSV: the column to predict (default: the last)
+  --image-size HxW   image folders: resize to H x W pixels (default 256x256)
+  --color-mode MODE  image folders: rgb (default) or grayscale
+  --validation-split F  fraction of the data held out for validation (CSV, image and text
+                     folders: after a shuffle with --seed, as Keras's image_dataset_from_directory)
+  --max-tokens N     text folders: vocabulary size, padding and [UNK] included
+  --sequence-length N  text folders: tokens per text (padded or truncated)`;
+
+/** DataOptions from the data flags; throws DataSpecError (a usage problem) for a malformed value. */
+export function dataOptionsFromFlags(values: Record<string, string | boolean | undefined>, seed?: number): DataOptions {
+  const options: DataOptions = {};
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  if (str('target') !== undefined) options.target = str('target');
+  const size = str('image-size');
+  if (size !== undefined) {
+    const m = /^(\d+)\s*[xX×,]\s*(\d+)$/.exec(size.trim()) ?? /^(\d+)$/.exec(size.trim());
+    const h = m ? Number(m[1]) : NaN;
+    const w = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!(h > 0 && w > 0)) throw new DataSpecError(`--image-size must be HxW in pixels, such as 180x180, got "${size}"`);
+    options.imageSize = [h, w];
+  }
+  const mode = str('color-mode');
+  if (mode !== undefined) {
+    if (mode !== 'rgb' && mode !== 'grayscale') throw new DataSpecError(`--color-mode must be rgb or grayscale, got "${mode}"`);
+    options.colorMode = mode;
+  }
+  const split = str('validation-split');
+  if (split !== undefined) {
+    const f = Number(split);
+    if (!(f >= 0 && f < 1) || split.trim() === '') throw new DataSpecError(`--validation-split must be a fraction from 0 up to (not including) 1, such as 0.2, got "${split}"`);
+    options.validationSplit = f;
+  }
+  for (const [flag, key] of [['max-tokens', 'maxTokens'], ['sequence-length', 'sequenceLength']] as const) {
+    const v = str(flag);
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new DataSpecError(`--${flag} must be a whole number of at least 1, got "${v}"`);
+    options[key] = n;
+  }
+  if (seed !== undefined) options.seed = seed;
+  return options;
+}
+
+/** True for errors that are about the user's data (shown without a stack). */
+export function isDataError(err: unknown): err is Error {
+  return err instanceof DataError || err instanceof DataSpecError;
 }
