@@ -1,4 +1,5 @@
 /** The layer catalogue: every layer a user can place, by Keras class name. */
+import { AUGMENTATION_LAYERS } from './augmentation.js';
 import { CONVOLUTION_LAYERS } from './convolution.js';
 import { CORE_LAYERS } from './core.js';
 import { POOLING_LAYERS } from './pooling.js';
@@ -11,7 +12,7 @@ import { PREPROCESSING_LAYERS } from './preprocessing.js';
 import { REGULARIZATION_LAYERS } from './regularization.js';
 import type { LayerDef } from './types.js';
 
-const ALL: LayerDef[] = [...CORE_LAYERS, ...CONVOLUTION_LAYERS, ...POOLING_LAYERS, ...RESHAPING_LAYERS, ...NORMALIZATION_LAYERS, ...REGULARIZATION_LAYERS, ...ACTIVATION_LAYERS, ...MERGING_LAYERS, ...EMBEDDING_LAYERS, ...PREPROCESSING_LAYERS];
+const ALL: LayerDef[] = [...CORE_LAYERS, ...CONVOLUTION_LAYERS, ...POOLING_LAYERS, ...RESHAPING_LAYERS, ...NORMALIZATION_LAYERS, ...REGULARIZATION_LAYERS, ...ACTIVATION_LAYERS, ...MERGING_LAYERS, ...EMBEDDING_LAYERS, ...PREPROCESSING_LAYERS, ...AUGMENTATION_LAYERS];
 
 export const LAYERS: ReadonlyMap<string, LayerDef> = new Map(ALL.map((d) => [d.type, d]));
 

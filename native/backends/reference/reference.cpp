@@ -14,6 +14,7 @@ const kernel_table& reference_kernels() {
     register_reference_conv(t);
     register_reference_norm(t);
     register_reference_optim(t);
+    register_reference_augment(t);
     return t;
   }();
   return table;

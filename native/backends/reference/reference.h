@@ -18,5 +18,6 @@ void register_reference_shape(kernel_table& t);
 void register_reference_conv(kernel_table& t);
 void register_reference_norm(kernel_table& t);
 void register_reference_optim(kernel_table& t);
+void register_reference_augment(kernel_table& t);
 
 }  // namespace kiln

@@ -105,6 +105,10 @@ enum kiln_op : int32_t {
   kiln_op_layer_norm_grad,   // (x, gamma, mean, rstd, dy) -> (dx, dgamma, dbeta)
   kiln_op_dropout,           // (x, seed i32 []) -> (y, mask); attrs: rate; stateless: same seed, same mask
   kiln_op_gaussian_noise,    // (x, seed i32 []) -> x + stddev * N(0, 1); attrs: stddev; stateless like dropout
+  // image augmentation (NHWC, training only; stateless per (seed, sample) like dropout; no gradient)
+  kiln_op_random_affine,  // (x [N,H,W,C], seed i32 []) -> y; attrs: flip, flip_rate, rotation_/zoom_height_/zoom_width_/
+                          // translate_height_/translate_width_ lower, upper; zoom_width_same; fill_mode, interpolation, fill_value
+  kiln_op_random_color,   // (x [N,H,W,C], seed i32 []) -> y; attrs: brightness_lower/upper, contrast_lower/upper, value_min/max
   // shape ops
   kiln_op_reshape,    // attrs: shape (may contain one -1)
   kiln_op_transpose,  // attrs: perm

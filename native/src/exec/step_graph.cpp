@@ -175,7 +175,7 @@ std::string build_step_graph(const model_spec& spec, int64_t batch, run_mode mod
       if (std::string e = lookup(name, where, id); !e.empty()) return e;
       in.push_back(id);
     }
-    if ((op == kiln_op_dropout || op == kiln_op_gaussian_noise) && in.size() == 1) {  // each random node gets its own seed per step
+    if ((op == kiln_op_dropout || op == kiln_op_gaussian_noise || op == kiln_op_random_affine || op == kiln_op_random_color) && in.size() == 1) {  // each random node gets its own seed per step
       s.dropout_seeds.push_back(g.input(n.name + "/seed", {}, kiln_dtype_i32));
       in.push_back(s.dropout_seeds.back());
     }

@@ -18,6 +18,7 @@ struct table_holder {
     describe_conv_ops(rows);
     describe_norm_ops(rows);
     describe_optim_ops(rows);
+    describe_augment_ops(rows);
   }
 };
 

@@ -94,5 +94,6 @@ void describe_shape_ops(op_info* table);
 void describe_conv_ops(op_info* table);
 void describe_norm_ops(op_info* table);
 void describe_optim_ops(op_info* table);
+void describe_augment_ops(op_info* table);
 
 }  // namespace kiln
