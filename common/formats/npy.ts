@@ -241,8 +241,21 @@ function toView(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Reads a .npy file; `source` (a file name) appears in every error. */
-export function parseNpy(bytes: Uint8Array, source = 'the .npy file'): NpyArray {
+/** A .npy file's header: the array's dtype and shape, and where its data starts. */
+export interface NpyHeader {
+  /** NumPy's name: float32, int64, ... */
+  dtype: string;
+  /** NumPy's descr: '<f4', '|u1', ... */
+  descr: string;
+  shape: number[];
+  /** Byte offset of the data in the file. */
+  dataOffset: number;
+  /** Bytes of one element. */
+  itemSize: number;
+}
+
+/** Reads the header of a .npy file (its first bytes suffice); `source` appears in every error. */
+export function parseNpyHeader(bytes: Uint8Array, source = 'the .npy file'): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, k) => bytes[k] !== b)) {
     throw new NpyError(`${source}: not a NumPy .npy file (it does not start with \\x93NUMPY)`);
   }
@@ -282,15 +295,20 @@ export function parseNpy(bytes: Uint8Array, source = 'the .npy file'): NpyArray 
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
     throw new NpyError(`${source}: the header's shape is not a tuple of whole numbers`);
   }
-  const dims = shape as number[];
   const info = dtypeOf(descr, source);
-  const count = dims.reduce((a, b) => a * b, 1);
-  const offset = headerStart + headerLength;
+  return { dtype: info.name, descr, shape: shape as number[], dataOffset: headerStart + headerLength, itemSize: info.size };
+}
+
+/** Reads a .npy file; `source` (a file name) appears in every error. */
+export function parseNpy(bytes: Uint8Array, source = 'the .npy file'): NpyArray {
+  const h = parseNpyHeader(bytes, source);
+  const info = dtypeOf(h.descr, source);
+  const count = h.shape.reduce((a, b) => a * b, 1);
   const needed = count * info.size;
-  if (bytes.length - offset < needed) {
-    throw new NpyError(`${source}: the file is truncated: shape (${dims.join(', ')}) of ${info.name} needs ${needed} bytes of data but it has ${bytes.length - offset}`);
+  if (bytes.length - h.dataOffset < needed) {
+    throw new NpyError(`${source}: the file is truncated: shape (${h.shape.join(', ')}) of ${info.name} needs ${needed} bytes of data but it has ${bytes.length - h.dataOffset}`);
   }
-  return { dtype: info.name, shape: dims, data: info.read(view, offset, count, source) };
+  return { dtype: info.name, shape: h.shape, data: info.read(toView(bytes), h.dataOffset, count, source) };
 }
 
 function pythonShape(shape: number[]): string {

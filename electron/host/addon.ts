@@ -4,9 +4,16 @@ import { paths } from './appRoot.js';
 
 /** The native engine's JavaScript surface (native/binding/*_binding.cpp). */
 
-type Samples = Float32Array | Int32Array | Float64Array;
+/** Samples in a file the engine memory-maps (electron/host/data/npyFile.ts): `length` elements from byte `offset`. */
+export interface MappedSamples {
+  path: string;
+  offset: number;
+  length: number;
+}
 
-/** One typed array per model input (x) and per target (y), samples packed along the first axis. */
+type Samples = Float32Array | Int32Array | Float64Array | MappedSamples;
+
+/** One typed array (or mapped file) per model input (x) and per target (y), samples packed along the first axis. */
 export interface NativeData {
   x: Samples | Samples[];
   y?: Samples | Samples[];
@@ -63,7 +70,7 @@ export interface NativeGraph {
   input(name: string, shape: number[], dtype?: EngineDtype): string;
   op(op: string, name: string, inputs: string[], attrs?: Record<string, EngineAttr>): string[];
   /** Seconds per run of the plan for `fetch` (best of `repeats` rounds of `runs` runs), with no copies. */
-  time(feeds: Record<string, Samples>, fetch: string[], options?: { backend?: BackendName; runs?: number; repeats?: number }): Promise<number>;
+  time(feeds: Record<string, Float32Array | Int32Array | Float64Array>, fetch: string[], options?: { backend?: BackendName; runs?: number; repeats?: number }): Promise<number>;
 }
 
 export interface NativeAddon {

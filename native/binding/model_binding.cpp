@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "data/mapped_file.h"
 #include "exec/model.h"
 #include "exec/thread_pool.h"
 #include "js_errors.h"
@@ -31,24 +32,48 @@ Napi::Promise rejected(Napi::Env env, const std::string& message) {
   return d.Promise();
 }
 
-// Samples copied out of JS typed arrays, so a job never depends on JS memory.
+// Samples copied out of JS typed arrays, or memory-mapped files, so a job never depends on JS memory.
 struct owned_data {
-  std::vector<std::vector<unsigned char>> x, y;
+  std::vector<const void*> x, y;  // per input / target: where its samples start
+  std::vector<std::vector<unsigned char>> copies;
+  std::vector<std::unique_ptr<kiln::mapped_file>> maps;
   kiln::dataset view() const {
     kiln::dataset d;
-    for (const auto& b : x) d.x.push_back(b.data());
-    for (const auto& b : y) d.y.push_back(b.data());
+    d.x = x;
+    d.y = y;
     d.count = count;
     return d;
   }
   int64_t count = -1;
 };
 
+// A file's samples: { path, offset (bytes), length (elements) } of a .npy whose dtype and header
+// the caller checked; mapped, never read whole.
+bool read_mapped(Napi::Env env, const Napi::Object& o, const kiln::tensor_spec& s, const std::string& what, int64_t& elements,
+                 owned_data& out, std::vector<const void*>& into) {
+  const Napi::Value path = o.Get("path"), offset = o.Get("offset"), length = o.Get("length");
+  if (!path.IsString() || !offset.IsNumber() || !length.IsNumber()) {
+    throw_type(env, what + " for '" + s.name + "' must be a typed array or a file { path, offset, length }");
+    return false;
+  }
+  elements = static_cast<int64_t>(length.As<Napi::Number>().DoubleValue());
+  std::string error;
+  auto map = kiln::mapped_file::open(path.As<Napi::String>().Utf8Value(), static_cast<int64_t>(offset.As<Napi::Number>().DoubleValue()),
+                                     elements * kiln::dtype_size(s.dtype), error);
+  if (!map) {
+    throw_range(env, what + " for '" + s.name + "': " + error);
+    return false;
+  }
+  into.push_back(map->data());
+  out.maps.push_back(std::move(map));
+  return true;
+}
+
 // Reads one list of tensors ({x: [...]} or {x: TypedArray} for one input) against their specs.
 bool read_tensors(Napi::Env env, const Napi::Value& v, const std::vector<kiln::tensor_spec>& specs,
-                  const std::string& what, owned_data& out, std::vector<std::vector<unsigned char>>& into) {
+                  const std::string& what, owned_data& out, std::vector<const void*>& into) {
   std::vector<Napi::Value> arrays;
-  if (v.IsTypedArray()) arrays.push_back(v);
+  if (v.IsTypedArray() || (v.IsObject() && !v.IsArray() && v.As<Napi::Object>().Has("path"))) arrays.push_back(v);
   else if (v.IsArray()) for (uint32_t i = 0; i < v.As<Napi::Array>().Length(); ++i) arrays.push_back(v.As<Napi::Array>().Get(i));
   else {
     throw_type(env, what + " must be a typed array or an array of them, got " + type_name(v));
@@ -61,13 +86,22 @@ bool read_tensors(Napi::Env env, const Napi::Value& v, const std::vector<kiln::t
   }
   for (size_t i = 0; i < specs.size(); ++i) {
     const kiln::tensor_spec& s = specs[i];
-    if (!arrays[i].IsTypedArray() || arrays[i].As<Napi::TypedArray>().TypedArrayType() != kiln::js::array_type(s.dtype)) {
+    const bool file = arrays[i].IsObject() && !arrays[i].IsTypedArray() && !arrays[i].IsArray();
+    if (!file && (!arrays[i].IsTypedArray() || arrays[i].As<Napi::TypedArray>().TypedArrayType() != kiln::js::array_type(s.dtype))) {
       throw_type(env, what + " for '" + s.name + "' must be a " + kiln::js::array_name(s.dtype) + ", got " + type_name(arrays[i]));
       return false;
     }
-    Napi::TypedArray a = arrays[i].As<Napi::TypedArray>();
     const int64_t per = kiln::shape_elements(s.shape);
-    const int64_t n = static_cast<int64_t>(a.ElementLength());
+    int64_t n = 0;
+    if (file) {
+      if (!read_mapped(env, arrays[i].As<Napi::Object>(), s, what, n, out, into)) return false;
+    } else {
+      Napi::TypedArray a = arrays[i].As<Napi::TypedArray>();
+      n = static_cast<int64_t>(a.ElementLength());
+      const auto* bytes = static_cast<const unsigned char*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+      out.copies.emplace_back(bytes, bytes + a.ByteLength());
+      into.push_back(out.copies.back().data());
+    }
     if (per <= 0 || n % per != 0) {
       throw_range(env, what + " for '" + s.name + "' has " + std::to_string(n) + " values, not a whole number of samples of shape " +
                            kiln::shape_string(s.shape));
@@ -79,8 +113,6 @@ bool read_tensors(Napi::Env env, const Napi::Value& v, const std::vector<kiln::t
       return false;
     }
     out.count = n / per;
-    const auto* bytes = static_cast<const unsigned char*>(a.ArrayBuffer().Data()) + a.ByteOffset();
-    into.emplace_back(bytes, bytes + a.ByteLength());
   }
   return true;
 }
