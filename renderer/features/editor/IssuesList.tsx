@@ -13,7 +13,7 @@ export function IssuesList() {
         <span className={issues.length > 0 ? 'count-badge error' : 'count-badge'}>{issues.length}</span>
         <span className="panel-title-spacer" />
         <span className="muted">
-          {layers.length} layers · {totalParams.toLocaleString('en-US')} trainable params
+          {layers.length} layers · {totalParams.toLocaleString('en-US')} params
         </span>
       </div>
       <ul className="issues-list" data-testid="model-issues" data-count={issues.length}>
