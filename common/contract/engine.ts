@@ -34,6 +34,8 @@ export interface MetricPoint {
   step: number;
   epoch: number;
   loss: number;
+  /** Seconds the step waited for its batch (the data pipeline's share, for the profiler). */
+  dataWait?: number;
 }
 
 export type RunStatus = 'completed' | 'stopped' | 'failed';

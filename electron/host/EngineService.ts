@@ -68,7 +68,7 @@ export class EngineService implements IEngineService {
     const fit = native.fit({ x: data.x, y: data.y }, { epochs: config.epochs, batchSize: config.batchSize, shuffle: true }, (events) => {
       const steps = events.filter((e) => e.type === 'step');
       lastEpoch = events.findLast((e) => e.type === 'epoch') ?? lastEpoch;
-      if (steps.length > 0) batcher.add(steps.map((e) => ({ step: e.step, epoch: e.epoch, loss: e.loss })));
+      if (steps.length > 0) batcher.add(steps.map((e) => ({ step: e.step, epoch: e.epoch, loss: e.loss, dataWait: e.dataWait })));
     });
     void fit
       .then(

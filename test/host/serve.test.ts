@@ -68,6 +68,7 @@ describe('kiln serve', () => {
     const points = batches.flatMap((b) => b.points);
     expect(points.map((p) => p.step)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
     expect(points.at(-1)!.loss).toBeLessThan(points[0].loss);
+    expect(points.every((p) => p.dataWait !== undefined && p.dataWait >= 0 && p.dataWait < 1)).toBe(true);
     expect(end.accuracy).toBeGreaterThan(0.9);
     // The batcher keeps 50 ms between batches (20 a second); allow a little timer jitter.
     for (let i = 1; i < batches.length; i++) expect(batches[i].at - batches[i - 1].at).toBeGreaterThanOrEqual(40);
