@@ -3,6 +3,5 @@ export * from './analyzeModel.js';
 export * from './lowerModel.js';
 export * from './trainingConfig.js';
 export * from './engineSpec.js';
-export * from './lowerLayers.js';
 export * from './layers/index.js';
 export * from './checkDataFit.js';

@@ -1,6 +1,6 @@
 // Engine model specs for tests: the same lowering the app uses (common/model/lowerLayers.ts).
 import type { EngineModelSpec, OptimizerSpec } from '../../common/model/engineSpec.js';
-import { lowerConv2D, lowerDense, lowerFlatten, lowerMaxPooling2D, type SpecDraft } from '../../common/model/lowerLayers.js';
+import { lowerConv2D, lowerDense, lowerFlatten, lowerMaxPooling2D, type SpecDraft } from './lowerLayers.js';
 
 function classifier(draft: SpecDraft, input: { name: string; shape: number[] }, logits: string, optimizer: OptimizerSpec, seed: number): EngineModelSpec {
   return {

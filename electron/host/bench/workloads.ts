@@ -4,8 +4,7 @@
  * a warm-up run first, then the best of a few timed runs.
  */
 import { cpus } from 'node:os';
-import type { EngineModelSpec } from '../../../common/model/engineSpec.js';
-import { lowerConv2D, lowerDense, lowerFlatten, lowerMaxPooling2D, type SpecDraft } from '../../../common/model/lowerLayers.js';
+import { defaultTrainingConfig, lowerModel, type EngineModelSpec, type LayerDoc, type ModelDoc } from '../../../common/model/index.js';
 import { loadAddon, type NativeModel } from '../addon.js';
 
 export interface WorkloadResult {
@@ -38,39 +37,36 @@ function randomData(count: number, seed: number): Float32Array {
   return out;
 }
 
-function classifier(draft: SpecDraft, shape: number[], logits: string): EngineModelSpec {
-  return {
-    inputs: [{ name: 'x', shape }],
-    targets: [{ name: 'labels', shape: [], dtype: 'int32' }],
-    ...draft,
-    outputs: [logits],
-    losses: [{ type: 'sparse_categorical_crossentropy', output: logits, target: 'labels', fromLogits: true }],
-    metrics: [],
-    optimizer: { type: 'adam' },
-    seed: 1,
-  };
+type LayerSpec = [type: string, params: LayerDoc['params']];
+
+/** A chain of catalogue layers after an Input, lowered as the app lowers it (logits, Adam). */
+function chain(inputShape: number[], layers: LayerSpec[]): EngineModelSpec {
+  const doc: ModelDoc = { layers: [{ id: 'x', name: 'x', type: 'Input', params: { shape: inputShape } }], edges: [] };
+  layers.forEach(([type, params], i) => {
+    const id = `${type.toLowerCase()}_${i + 1}`;
+    doc.edges.push({ from: doc.layers.at(-1)!.id, to: id });
+    doc.layers.push({ id, name: id, type, params });
+  });
+  const lowered = lowerModel(doc, { ...defaultTrainingConfig(), loss: { type: 'sparse_categorical_crossentropy', fromLogits: true }, metrics: [], optimizer: { type: 'adam' }, seed: 1 });
+  if (!lowered.ok) throw new Error(lowered.issues.map((i) => i.message).join('; '));
+  return lowered.spec;
 }
 
-export function mlp(sizes: number[]): EngineModelSpec {
-  const draft: SpecDraft = { params: [], nodes: [] };
-  let x = 'x';
-  for (let i = 1; i < sizes.length; i++) {
-    [x] = lowerDense(draft, `dense_${i}`, x, sizes[i - 1], { units: sizes[i], activation: i < sizes.length - 1 ? 'relu' : 'linear' });
-  }
-  return classifier(draft, [sizes[0]], x);
+function mlp(sizes: number[]): EngineModelSpec {
+  return chain([sizes[0]], sizes.slice(1).map((units, i): LayerSpec => ['Dense', { units, activation: i < sizes.length - 2 ? 'relu' : null }]));
 }
 
 /** W2's CNN: Conv2D(32,3,relu)-MaxPool-Conv2D(64,3,relu)-MaxPool-Flatten-Dense(128,relu)-Dense(10). */
-export function cnn(): EngineModelSpec {
-  const d: SpecDraft = { params: [], nodes: [] };
-  let x = lowerConv2D(d, 'conv_1', 'x', 1, { filters: 32, kernelSize: [3, 3], activation: 'relu' });
-  x = lowerMaxPooling2D(d, 'pool_1', x, [2, 2]);
-  x = lowerConv2D(d, 'conv_2', x, 32, { filters: 64, kernelSize: [3, 3], activation: 'relu' });
-  x = lowerMaxPooling2D(d, 'pool_2', x, [2, 2]);
-  x = lowerFlatten(d, 'flatten', x, 5 * 5 * 64);
-  [x] = lowerDense(d, 'dense_1', x, 5 * 5 * 64, { units: 128, activation: 'relu' });
-  [x] = lowerDense(d, 'dense_2', x, 128, { units: 10 });
-  return classifier(d, [28, 28, 1], x);
+function cnn(): EngineModelSpec {
+  return chain([28, 28, 1], [
+    ['Conv2D', { filters: 32, kernel_size: 3, activation: 'relu' }],
+    ['MaxPooling2D', {}],
+    ['Conv2D', { filters: 64, kernel_size: 3, activation: 'relu' }],
+    ['MaxPooling2D', {}],
+    ['Flatten', {}],
+    ['Dense', { units: 128, activation: 'relu' }],
+    ['Dense', { units: 10 }],
+  ]);
 }
 
 /** Trains `batches` batches per epoch; returns the best seconds per step over the timed fits. */

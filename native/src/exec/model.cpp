@@ -18,7 +18,6 @@ struct model::compiled {
   std::unique_ptr<plan> step;     // train: loss, metrics and updates; infer: loss and metrics
   std::unique_ptr<plan> forward;  // infer only: the model outputs (predict)
   std::vector<void*> sources;
-  std::vector<std::vector<unsigned char>> x_stage, y_stage;
   std::vector<int64_t> x_bytes, y_bytes;  // per sample
   float learning_rate = 0, iteration = 0;
   std::vector<int32_t> seeds;
@@ -104,8 +103,11 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
 
   int64_t state_bytes = 0;
   for (int32_t id : sg.updates.slots) state_bytes += shape_elements(sg.g.val(id).shape) * 4;
-  for (const tensor_spec& t : spec_.inputs) state_bytes += sample_bytes(t) * batch;
-  for (const tensor_spec& t : spec_.targets) state_bytes += sample_bytes(t) * batch;
+  const int64_t batches = mode == run_mode::train ? 2 : 0;  // the prefetcher's two slots
+  for (const tensor_spec& t : spec_.inputs) c->x_bytes.push_back(sample_bytes(t));
+  for (const tensor_spec& t : spec_.targets) c->y_bytes.push_back(sample_bytes(t));
+  for (int64_t b : c->x_bytes) state_bytes += b * batch * batches;
+  for (int64_t b : c->y_bytes) state_bytes += b * batch * batches;
   if (!can_allocate(state_bytes)) return memory_error("the optimizer state and a batch of " + std::to_string(batch), state_bytes);
   c->sources.assign(sg.g.values().size(), nullptr);
   for (size_t i = 0; i < sg.params.size(); ++i) c->sources[static_cast<size_t>(sg.params[i])] = weights_[i].data();
@@ -115,16 +117,6 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
     if (slot.empty()) slot.assign(static_cast<size_t>(shape_elements(v.shape)), 0.0f);
     c->sources[static_cast<size_t>(id)] = slot.data();
   }
-  auto stage_buffers = [&](const std::vector<tensor_spec>& specs, const std::vector<int32_t>& ids,
-                           std::vector<std::vector<unsigned char>>& stage, std::vector<int64_t>& bytes) {
-    for (size_t i = 0; i < specs.size(); ++i) {
-      bytes.push_back(sample_bytes(specs[i]));
-      stage.emplace_back(static_cast<size_t>(std::max<int64_t>(1, bytes.back() * batch)));
-      c->sources[static_cast<size_t>(ids[i])] = stage.back().data();
-    }
-  };
-  stage_buffers(spec_.inputs, sg.inputs, c->x_stage, c->x_bytes);
-  stage_buffers(spec_.targets, sg.targets, c->y_stage, c->y_bytes);
   if (sg.updates.lr != kiln_no_value) c->sources[static_cast<size_t>(sg.updates.lr)] = &c->learning_rate;
   if (sg.updates.step != kiln_no_value) c->sources[static_cast<size_t>(sg.updates.step)] = &c->iteration;
   c->seeds.assign(sg.dropout_seeds.size(), 0);
@@ -133,23 +125,6 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
   out = c.get();
   compiled_[key] = std::move(c);
   return "";
-}
-
-void model::stage(compiled& c, const dataset& data, const std::vector<int64_t>& order, int64_t first, bool targets) {
-  const int64_t n = c.sg.batch;
-  auto copy = [&](const std::vector<const void*>& src, const std::vector<int64_t>& bytes,
-                  std::vector<std::vector<unsigned char>>& stage) {
-    for (size_t i = 0; i < src.size() && i < stage.size(); ++i) {
-      const auto* from = static_cast<const unsigned char*>(src[i]);
-      unsigned char* to = stage[i].data();
-      const int64_t b = bytes[i];
-      for (int64_t k = 0; k < n; ++k) {
-        std::memcpy(to + k * b, from + order[static_cast<size_t>(first + k)] * b, static_cast<size_t>(b));
-      }
-    }
-  };
-  copy(data.x, c.x_bytes, c.x_stage);
-  if (targets) copy(data.y, c.y_bytes, c.y_stage);
 }
 
 std::string model::check_labels(const dataset& data, const compiled& c) const {
@@ -283,13 +258,18 @@ std::string model::run_batches(const dataset& data, int32_t batch_size, bool wit
   if (data.count <= 0) return "the data has no samples";
   if (batch_size <= 0) return "batch size must be positive";
   const int64_t batch = std::min<int64_t>(batch_size, data.count);
-  std::vector<int64_t> order(static_cast<size_t>(data.count));
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
   for (int64_t first = 0; first < data.count; first += batch) {
     const int64_t n = std::min(batch, data.count - first);
     compiled* c = nullptr;
     if (std::string e = compiled_for(n, run_mode::infer, c); !e.empty()) return e;
-    stage(*c, data, order, first, with_targets);
+    // In order, a batch's samples are contiguous: the plan reads them where they are.
+    auto bind = [&](const std::vector<const void*>& src, const std::vector<int32_t>& ids, const std::vector<int64_t>& bytes) {
+      for (size_t i = 0; i < ids.size() && i < src.size(); ++i) {
+        c->sources[static_cast<size_t>(ids[i])] = const_cast<unsigned char*>(static_cast<const unsigned char*>(src[i]) + first * bytes[i]);
+      }
+    };
+    bind(data.x, c->sg.inputs, c->x_bytes);
+    if (with_targets) bind(data.y, c->sg.targets, c->y_bytes);
     if (std::string e = body(*c, first, n); !e.empty()) return e;
   }
   return "";

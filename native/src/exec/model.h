@@ -103,8 +103,7 @@ class model {
   struct compiled;
   model(model_spec spec, const kernel_table& kernels, thread_pool* pool);
   std::string compiled_for(int64_t batch, run_mode mode, compiled*& out);
-  // Copies the samples order[first, first + batch) into the compiled graph's staging buffers.
-  void stage(compiled& c, const dataset& data, const std::vector<int64_t>& order, int64_t first, bool targets);
+  // Runs `body` over the data in order, batch by batch, with the batch's samples bound as inputs.
   std::string run_batches(const dataset& data, int32_t batch_size, bool with_targets,
                           const std::function<std::string(compiled&, int64_t first, int64_t n)>& body);
   bool wait_if_paused();  // false when stopped

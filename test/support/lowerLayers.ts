@@ -3,7 +3,7 @@
  * (`<layer>/kernel`, `<layer>/bias`). Each function appends to a spec under construction and
  * returns the name of the layer's output value.
  */
-import type { EngineModelSpec, EngineNode, Initializer } from './engineSpec.js';
+import type { EngineModelSpec, EngineNode, Initializer } from '../../common/model/engineSpec.js';
 
 export type SpecDraft = Pick<EngineModelSpec, 'params' | 'nodes'>;
 
