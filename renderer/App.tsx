@@ -1,20 +1,120 @@
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useEffect } from 'react';
+import { useProject, useRun, useServices, useUi } from './AppServices.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { ProjectBanners } from './components/ProjectBanners.js';
 import { Toolbar } from './components/Toolbar.js';
+import { CodePanel } from './features/code/CodePanel.js';
 import { Dashboard } from './features/dashboard/Dashboard.js';
+import { DataPanel } from './features/data/DataPanel.js';
+import { Inspector } from './features/editor/Inspector.js';
 import { IssuesList } from './features/editor/IssuesList.js';
 import { ModelCanvas } from './features/editor/ModelCanvas.js';
+import { Palette } from './features/editor/Palette.js';
+import { SHORTCUTS, typingInField } from './features/editor/shortcuts.js';
+import { SummaryPanel } from './features/summary/SummaryPanel.js';
+import { TrainingForm } from './features/training/TrainingForm.js';
+import type { SideTab } from './stores/uiStore.js';
 
-/** Toolbar on top; the model canvas (with its problems) on the left, the dashboard on the right. */
+const TABS: { id: SideTab; label: string }[] = [
+  { id: 'layer', label: 'Layer' },
+  { id: 'data', label: 'Data' },
+  { id: 'training', label: 'Training' },
+  { id: 'summary', label: 'Summary' },
+  { id: 'code', label: 'Code' },
+  { id: 'run', label: 'Run' },
+];
+
+/** The right-hand pane: one view at a time. Training shows its run; selecting a layer shows it. */
+function SidePane() {
+  const { ui } = useServices();
+  const tab = useUi((s) => s.sideTab);
+  const training = useRun((s) => s.status === 'training');
+  useEffect(() => {
+    if (training) ui.getState().showTab('run');
+  }, [training, ui]);
+  return (
+    <div className="side-pane">
+      <div className="side-tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" className={tab === t.id ? 'side-tab active' : 'side-tab'} aria-selected={tab === t.id} data-testid={`tab-${t.id}`} onClick={() => ui.getState().showTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div className="side-body">
+        {tab === 'layer' && <Inspector />}
+        {tab === 'data' && <DataPanel />}
+        {tab === 'training' && <TrainingForm />}
+        {tab === 'summary' && <SummaryPanel />}
+        {tab === 'code' && <CodePanel />}
+        {tab === 'run' && <Dashboard />}
+      </div>
+    </div>
+  );
+}
+
+/** Keyboard shortcuts for the whole window (inside the canvas's provider, so F can zoom to fit). */
+function useShortcuts(say: (message: string | null) => void) {
+  const services = useServices();
+  const flow = useReactFlow();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (typingInField(e)) return;
+      const shortcut = SHORTCUTS.find((s) => s.match(e));
+      if (!shortcut) return;
+      e.preventDefault();
+      shortcut.run(services, { fitView: () => void flow.fitView({ padding: 0.2, duration: 200 }), say });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [services, flow, say]);
+}
+
+function Workspace() {
+  const { editor, ui } = useServices();
+  const notice = useUi((s) => s.notice);
+  const say = ui.getState().say;
+  useShortcuts(say);
+  const title = useProject((s) => s.title);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+  // Selecting one layer shows it in the inspector.
+  useEffect(() => editor.subscribe((s, before) => {
+    const picked = s.selection.length === 1 && (before.selection.length !== 1 || before.selection[0] !== s.selection[0]);
+    if (picked) ui.getState().showTab('layer');
+  }), [editor, ui]);
+  return (
+    <main className="workspace">
+      <Palette onAdd={(type) => say(editor.getState().addLayer(type))} />
+      <div className="editor-pane">
+        <ModelCanvas onMessage={say} />
+        {notice && (
+          <div className="canvas-notice" role="status" data-testid="canvas-notice">
+            {notice}
+            <button type="button" className="button button-quiet" aria-label="Dismiss" onClick={() => say(null)}>
+              ×
+            </button>
+          </div>
+        )}
+        <IssuesList />
+      </div>
+      <SidePane />
+    </main>
+  );
+}
+
+/** Toolbar on top; palette, canvas (with its problems) and the side pane below. */
 export function App() {
   return (
-    <div className="app">
-      <Toolbar />
-      <main className="workspace">
-        <div className="editor-pane">
-          <ModelCanvas />
-          <IssuesList />
-        </div>
-        <Dashboard />
-      </main>
-    </div>
+    <ReactFlowProvider>
+      <div className="app">
+        <Toolbar />
+        <ProjectBanners />
+        <Workspace />
+        <HelpOverlay />
+      </div>
+    </ReactFlowProvider>
   );
 }

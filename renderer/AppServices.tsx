@@ -1,13 +1,21 @@
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from 'react';
 import { useStore } from 'zustand';
+import type { HostAdapter } from './host/HostAdapter.js';
+import type { DataState, DataStore } from './stores/dataStore.js';
 import type { EditorState, EditorStore } from './stores/editorStore.js';
+import type { ProjectState, ProjectStore } from './stores/projectStore.js';
+import type { UiState, UiStore } from './stores/uiStore.js';
 import type { MetricsBuffer } from './stores/metricsBuffer.js';
 import type { RunState, RunStore } from './stores/runStore.js';
 
 /** The app's long-lived objects, made once in main.tsx (or by a test) and handed down. */
 export interface AppServices {
+  host: HostAdapter;
   editor: EditorStore;
+  data: DataStore;
   run: RunStore;
+  project: ProjectStore;
+  ui: UiStore;
   metrics: MetricsBuffer;
 }
 
@@ -25,6 +33,18 @@ export function useServices(): AppServices {
 
 export function useEditor<T>(selector: (state: EditorState) => T): T {
   return useStore(useServices().editor, selector);
+}
+
+export function useData<T>(selector: (state: DataState) => T): T {
+  return useStore(useServices().data, selector);
+}
+
+export function useProject<T>(selector: (state: ProjectState) => T): T {
+  return useStore(useServices().project, selector);
+}
+
+export function useUi<T>(selector: (state: UiState) => T): T {
+  return useStore(useServices().ui, selector);
 }
 
 export function useRun<T>(selector: (state: RunState) => T): T {

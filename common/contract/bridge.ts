@@ -13,4 +13,10 @@ export interface KilnBridge {
   onEngineStopped(listener: (reason: string) => void): () => void;
   /** Starts a fresh engine host and connects to it; resolves when it is ready. */
   restartEngine(): Promise<void>;
+  /** Asks the user for a dataset (a file or a folder) in the system's dialog; null when cancelled. */
+  pickDataPath(kind: 'file' | 'folder'): Promise<string | null>;
+  /** Asks the user for a project or a Keras model to open; null when cancelled. */
+  pickProjectToOpen(): Promise<string | null>;
+  /** Asks the user where to save the project (suggesting `defaultName`); a NAME.kiln.json path, or null when cancelled. */
+  pickProjectSavePath(defaultName: string): Promise<string | null>;
 }

@@ -1,5 +1,6 @@
 import type { LayerDoc, ModelDoc } from '../model/ModelDoc.js';
-import type { TrainConfig, TrainRequest } from './engine.js';
+import { validateTrainingConfig } from '../project/projectFile.js';
+import type { DataChoices, TrainConfig, TrainRequest } from './engine.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -10,7 +11,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function checkLayer(v: unknown, i: number): string | null {
   if (!isRecord(v)) return `layer ${i + 1} is not an object`;
   if (typeof v.id !== 'string' || typeof v.name !== 'string') return `layer ${i + 1} needs an "id" and a "name"`;
-  if (v.type !== 'Input' && v.type !== 'Dense') return `layer '${v.name}' has type ${JSON.stringify(v.type)}: supported types are Input and Dense`;
+  if (typeof v.type !== 'string') return `layer '${v.name}' needs a "type"`;
   if (!isRecord(v.params)) return `layer '${v.name}' needs "params"`;
   return null;
 }
@@ -31,38 +32,41 @@ function checkModel(v: unknown): Checked<ModelDoc> {
   return { ok: true, value: { layers: v.layers as LayerDoc[], edges: v.edges as ModelDoc['edges'] } };
 }
 
-/** A problem with one training setting, in the user's terms. */
-export interface ConfigProblem {
-  field: keyof TrainConfig;
-  message: string;
+/** Every problem with a training configuration, named by field path ("training.epochs must be ..."); the editor shows these live. */
+export function trainConfigProblems(v: Partial<Record<keyof TrainConfig, unknown>>): string[] {
+  const problems: string[] = [];
+  if (typeof v.dataset !== 'string' || v.dataset.trim() === '') problems.push('Choose a dataset.');
+  const training = validateTrainingConfig(v.training);
+  if (!training.ok) problems.push(...training.errors);
+  return problems;
 }
-
-const MAX_EPOCHS = 1_000_000;
-const MAX_BATCH = 1_000_000;
 
 function wholeNumber(v: unknown, min: number, max: number): boolean {
   return Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 }
 
-/** Every problem with a training configuration (empty when it can be trained); the editor shows these live. */
-export function trainConfigProblems(v: Partial<Record<keyof TrainConfig, unknown>>): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (typeof v.dataset !== 'string' || v.dataset === '') problems.push({ field: 'dataset', message: 'Choose a dataset.' });
-  if (!wholeNumber(v.epochs, 1, MAX_EPOCHS)) problems.push({ field: 'epochs', message: `Epochs must be a whole number from 1 to ${MAX_EPOCHS.toLocaleString('en')}, got ${JSON.stringify(v.epochs)}.` });
-  if (!wholeNumber(v.batchSize, 1, MAX_BATCH)) problems.push({ field: 'batchSize', message: `Batch size must be a whole number from 1 to ${MAX_BATCH.toLocaleString('en')}, got ${JSON.stringify(v.batchSize)}.` });
-  const lr = v.learningRate;
-  if (!(typeof lr === 'number' && Number.isFinite(lr) && lr > 0 && lr <= 10)) {
-    problems.push({ field: 'learningRate', message: `Learning rate must be a number above 0 and at most 10, such as 0.05; got ${JSON.stringify(lr)}.` });
-  }
-  if (!wholeNumber(v.seed, 0, Number.MAX_SAFE_INTEGER)) problems.push({ field: 'seed', message: `Seed must be a whole number of 0 or more, got ${JSON.stringify(v.seed)}.` });
-  return problems;
+/** The problem with a set of data choices, or null; the values' meaning is checked where the data is read. */
+function dataChoicesProblem(v: unknown): string | null {
+  if (v === undefined) return null;
+  if (!isRecord(v)) return 'the data choices must be an object';
+  if (v.target !== undefined && typeof v.target !== 'string') return 'the target column must be a column name';
+  const size = v.imageSize;
+  if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every((d) => wholeNumber(d, 1, 8192)))) return `the image size must be a height and a width from 1 to 8192 pixels, got ${JSON.stringify(size)}`;
+  if (v.colorMode !== undefined && v.colorMode !== 'rgb' && v.colorMode !== 'grayscale') return `the color mode must be rgb or grayscale, got ${JSON.stringify(v.colorMode)}`;
+  const split = v.validationSplit;
+  if (split !== undefined && !(typeof split === 'number' && split >= 0 && split < 1)) return `the validation split must be a fraction from 0 up to (not including) 1, got ${JSON.stringify(split)}`;
+  return null;
 }
 
 function checkConfig(v: unknown): Checked<TrainConfig> {
   if (!isRecord(v)) return { ok: false, message: 'the training configuration is missing' };
   const [problem] = trainConfigProblems(v);
-  if (problem) return { ok: false, message: problem.message };
-  return { ok: true, value: { dataset: v.dataset as string, epochs: v.epochs as number, batchSize: v.batchSize as number, learningRate: v.learningRate as number, seed: v.seed as number } };
+  if (problem) return { ok: false, message: problem };
+  const dataProblem = dataChoicesProblem(v.data);
+  if (dataProblem) return { ok: false, message: dataProblem };
+  const training = validateTrainingConfig(v.training);
+  if (!training.ok) return { ok: false, message: training.errors[0] };
+  return { ok: true, value: { dataset: v.dataset as string, training: training.config, ...(v.data !== undefined ? { data: v.data as DataChoices } : {}) } };
 }
 
 /** Checks the structure of a train request that arrived over the wire (its meaning is checked by lowerModel). */

@@ -1,12 +1,24 @@
 import type { ModelDoc } from '../model/ModelDoc.js';
+import type { TrainingConfig } from '../model/trainingConfig.js';
 
-/** Training settings sent with the model when the user presses Train. */
+/** Choices the user can make about how a dataset is read (the CLI's data flags). */
+export interface DataChoices {
+  /** CSV: the column to predict (default: the last). */
+  target?: string;
+  /** Image folders: [height, width] (default 256x256, as Keras). */
+  imageSize?: [number, number];
+  colorMode?: 'rgb' | 'grayscale';
+  /** Fraction held out for validation (CSV, image and text folders, after a seeded shuffle). */
+  validationSplit?: number;
+}
+
+/** What the studio sends with the model when the user presses Train. */
 export interface TrainConfig {
+  /** A dataset spec: `sample:NAME`, or a path to a .csv, .npz, IDX files, or a folder of class folders. */
   dataset: string;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
+  data?: DataChoices;
+  /** Keras's compile() and fit() settings, as project files hold them. */
+  training: TrainingConfig;
 }
 
 export interface TrainRequest {
@@ -14,6 +26,7 @@ export interface TrainRequest {
   config: TrainConfig;
 }
 
+/** A built-in sample dataset, as the studio lists it. */
 export interface DatasetInfo {
   id: string;
   name: string;
@@ -24,6 +37,35 @@ export interface DatasetInfo {
   source: string;
 }
 
+/** One column of a table, as Kiln understood it. */
+export interface DataColumn {
+  name: string;
+  type: 'numeric' | 'categorical';
+  role: 'feature' | 'target';
+  missing: number;
+}
+
+/** What Kiln understood of a dataset, shown in the Data panel before training. */
+export interface DataSummary {
+  spec: string;
+  format: 'sample' | 'csv' | 'npz' | 'npy' | 'idx' | 'image-folder' | 'text-folder';
+  /** "flowers (image folder: 150 files, 3 classes, 64x64 RGB): 120 training and 30 validation samples". */
+  description: string;
+  /** One sample's shape per model input (no batch axis), and what its values are. */
+  inputs: { shape: number[]; dtype: 'float32' | 'int32' }[];
+  /** Class labels with their counts in the training split, or numeric targets of this shape. */
+  target: { kind: 'classes'; classNames: string[]; counts: number[] } | { kind: 'values'; shape: number[] };
+  splits: { train: number; validation: number; test: number };
+  /** What the loader did that the user should know: skipped images, dropped rows. */
+  notes: string[];
+  /** Tables: every column and the first rows as written in the file. */
+  table?: { columns: DataColumn[]; head: string[][]; rows: number };
+  /** Image data: a few training samples as PNG data URLs with their labels. */
+  images?: { src: string; label: string }[];
+  /** The choices in effect (defaults filled in). */
+  choices: DataChoices;
+}
+
 export interface EngineInfo {
   version: string;
   /** The engine host's process id: lets the UI and tests tell hosts apart. */
@@ -31,7 +73,9 @@ export interface EngineInfo {
 }
 
 export interface MetricPoint {
+  /** From 1, counted over the whole run. */
   step: number;
+  /** From 0. */
   epoch: number;
   loss: number;
   /** Seconds the step waited for its batch (the data pipeline's share, for the profiler). */
@@ -53,6 +97,8 @@ export interface RunEnd {
 export interface IEngineService {
   ping(): Promise<EngineInfo>;
   listDatasets(): Promise<DatasetInfo[]>;
+  /** Reads a dataset spec and says what Kiln understood, without training. */
+  inspectData(params: { spec: string; choices?: DataChoices }): Promise<DataSummary>;
   startRun(request: TrainRequest): Promise<{ runId: string }>;
   stopRun(params: { runId: string }): Promise<void>;
 }
@@ -75,6 +121,7 @@ export const EngineErrorCode = {
   invalidModel: 'INVALID_MODEL',
   invalidConfig: 'INVALID_CONFIG',
   unknownDataset: 'UNKNOWN_DATASET',
+  invalidData: 'INVALID_DATA',
   unknownRun: 'UNKNOWN_RUN',
   busy: 'RUN_ACTIVE',
   engineStopped: 'ENGINE_STOPPED',

@@ -1,3 +1,4 @@
 export * from './engine.js';
 export * from './checkTrainRequest.js';
 export * from './bridge.js';
+export * from './project.js';

@@ -4,11 +4,11 @@
  * and each input's per-sample shape against the Input layer's.
  */
 import { formatShape, lossFor, type ModelAnalysis, type TrainingConfig } from '../model/index.js';
-import { elementCount, type DataTensor } from './dataset.js';
+import { elementCount, type DataTensor, type InMemoryTensor } from './dataset.js';
 
 export interface LabeledData {
   x: DataTensor[];
-  y: DataTensor[];
+  y: InMemoryTensor[];
   classNames?: string[];
 }
 

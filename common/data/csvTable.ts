@@ -4,7 +4,7 @@
  * categorical features one-hot or as an index, missing values dropped or filled, numeric features
  * standardised with the training split's statistics. A malformed row is reported with its line.
  */
-import { checkTrainable, DataError, splitIndices, type Dataset, type DatasetSplits } from './dataset.js';
+import { checkTrainable, DataError, splitIndices, type Dataset, type DatasetSplits, type InMemoryTensor } from './dataset.js';
 
 export interface CsvOptions {
   /** Target column name (or 0-based index as a string when the file has no header); default: the last column. */
@@ -218,7 +218,7 @@ export function loadCsv(text: string, options: CsvOptions = {}, source = 'the CS
     throw new DataError(`${source}: the target column "${targetCol.name}" holds text (e.g. "${targetCol.categories![0]}"), not numbers: it can only be a class label`);
   }
 
-  const build = (part: typeof rows): Dataset => {
+  const build = (part: typeof rows): Dataset & { x: InMemoryTensor[] } => {
     const x = new Float32Array(part.length * width);
     const y = targetType === 'class' ? new Int32Array(part.length) : new Float32Array(part.length);
     part.forEach((r, i) => {

@@ -3,21 +3,38 @@
  * array per model input (x) and per output (y), samples packed along the first axis, each with its
  * per-sample shape. Class labels are Int32Array class indices, with classNames when known;
  * regression targets and features are Float32Array; token sequences are Int32Array.
+ * Inputs may stay on disk (MappedValues: a .npy folder's x arrays, an image folder's decode cache)
+ * so that data larger than memory trains; labels and targets are always in memory.
  */
 import { shuffledIndices } from './random.js';
 
 export type DataValues = Float32Array | Int32Array;
 
+/** Values in a file that the engine memory-maps: `length` little-endian elements from byte `offset`. */
+export interface MappedValues {
+  path: string;
+  offset: number;
+  length: number;
+  dtype: 'float32' | 'int32';
+}
+
 export interface DataTensor {
   /** Shape of one sample (no batch axis): [28, 28], [180, 180, 3], [] for a scalar label. */
   shape: number[];
-  /** count * product(shape) values, row-major. */
+  /** count * product(shape) values, row-major, in memory or in a file. */
+  data: DataValues | MappedValues;
+}
+
+/** A tensor held in memory: every label and target array, and inputs that sources build in memory. */
+export interface InMemoryTensor extends DataTensor {
   data: DataValues;
 }
 
+export const isMapped = (data: ArrayBufferView | MappedValues): data is MappedValues => !ArrayBuffer.isView(data);
+
 export interface Dataset {
   x: DataTensor[];
-  y: DataTensor[];
+  y: InMemoryTensor[];
   count: number;
   /** Names of the classes, by class index, when y[0] holds class indices. */
   classNames?: string[];
@@ -51,13 +68,18 @@ export class DataError extends Error {}
 
 export const elementCount = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** The samples at `indices`, in that order. */
+/** The samples at `indices`, in that order. Mapped inputs can only be taken as one ascending run (a split's range). */
 export function takeSamples(ds: Dataset, indices: ArrayLike<number>): Dataset {
-  const take = (t: DataTensor): DataTensor => {
+  const take = <T extends DataTensor>(t: T): T => {
     const per = elementCount(t.shape);
+    if (isMapped(t.data)) {
+      const from = indices.length > 0 ? indices[0] : 0;
+      for (let i = 1; i < indices.length; i++) if (indices[i] !== from + i) throw new Error('takeSamples: samples in a file can only be taken as one contiguous range');
+      return { ...t, data: { ...t.data, offset: t.data.offset + from * per * 4, length: indices.length * per } };
+    }
     const out = new (t.data.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(indices.length * per);
     for (let i = 0; i < indices.length; i++) out.set(t.data.subarray(indices[i] * per, (indices[i] + 1) * per), i * per);
-    return { shape: t.shape, data: out };
+    return { ...t, data: out };
   };
   return { ...ds, x: ds.x.map(take), y: ds.y.map(take), count: indices.length, notes: [...ds.notes] };
 }

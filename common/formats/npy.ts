@@ -321,6 +321,35 @@ function descrOf(data: NpyData): string {
   return '<i4';
 }
 
+/**
+ * A .npy header (format 1.0, or 2.0 when it needs more room) for `shape` of `descr` ('<f4'),
+ * padded with spaces so the data starts on a 64-byte boundary, as NumPy does. `atLeast` pads
+ * it to that many bytes: a writer that learns the sample count at the end reserves the header
+ * for the largest count, then writes the final one in the same place.
+ */
+export function npyHeader(descr: string, shape: number[], atLeast = 0): Uint8Array {
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${pythonShape(shape)}, }`;
+  const sized = (prefix: number) => Math.max(atLeast, Math.ceil((prefix + dict.length + 1) / 64) * 64);
+  let version = 1;
+  let prefix = 10;
+  let total = sized(prefix);
+  if (total - prefix > 0xffff) {
+    version = 2;
+    prefix = 12;
+    total = sized(prefix);
+  }
+  const headerLength = total - prefix;
+  const header = dict + ' '.repeat(headerLength - dict.length - 1) + '\n';
+  const out = new Uint8Array(total);
+  out.set(MAGIC, 0);
+  out[6] = version;
+  out[7] = 0;
+  if (version === 1) toView(out).setUint16(8, headerLength, true);
+  else toView(out).setUint32(8, headerLength, true);
+  for (let k = 0; k < header.length; k++) out[prefix + k] = header.charCodeAt(k);
+  return out;
+}
+
 /** Writes a .npy file (format 1.0, or 2.0 for a very long header) holding `data` with `shape`. */
 export function writeNpy(array: { shape: number[]; data: NpyData }): Uint8Array {
   const { shape, data } = array;
@@ -328,26 +357,11 @@ export function writeNpy(array: { shape: number[]; data: NpyData }): Uint8Array 
   if (!shape.every((d) => Number.isInteger(d) && d >= 0) || count !== data.length) {
     throw new NpyError(`shape ${pythonShape(shape)} holds ${count} values but the array has ${data.length}`);
   }
-  const dict = `{'descr': '${descrOf(data)}', 'fortran_order': False, 'shape': ${pythonShape(shape)}, }`;
-  // Pad with spaces and end with a newline so the data starts on a 64-byte boundary, as NumPy does.
-  let version = 1;
-  let prefix = 10;
-  let total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
-  if (total - prefix > 0xffff) {
-    version = 2;
-    prefix = 12;
-    total = Math.ceil((prefix + dict.length + 1) / 64) * 64;
-  }
-  const headerLength = total - prefix;
-  const header = dict + ' '.repeat(headerLength - dict.length - 1) + '\n';
+  const header = npyHeader(descrOf(data), shape);
+  const total = header.length;
   const out = new Uint8Array(total + data.byteLength);
-  out.set(MAGIC, 0);
-  out[6] = version;
-  out[7] = 0;
+  out.set(header, 0);
   const view = toView(out);
-  if (version === 1) view.setUint16(8, headerLength, true);
-  else view.setUint32(8, headerLength, true);
-  for (let k = 0; k < header.length; k++) out[prefix + k] = header.charCodeAt(k);
   if (littleEndianHost) {
     out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
   } else {

@@ -29,6 +29,28 @@ export interface ModelDoc {
   edges: EdgeDoc[];
   /** The model's outputs, in order (layer ids); default: every layer that no other layer reads. */
   outputs?: string[];
+  /** Where the editor draws the layers and how it groups them; the engine never reads it. */
+  layout?: LayoutDoc;
+}
+
+/** A point on the editor's canvas (a layer's top-left corner). */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** A named set of layers drawn as one block (a residual block, ...), possibly collapsed. */
+export interface GroupDoc {
+  id: string;
+  name: string;
+  layerIds: string[];
+  collapsed: boolean;
+}
+
+export interface LayoutDoc {
+  /** Canvas position per layer id; layers without one are placed by auto-layout. */
+  positions?: Record<string, Point>;
+  groups?: GroupDoc[];
 }
 
 /** A tensor shape with Keras's `None` (null) batch dimension first. */

@@ -5,7 +5,7 @@
  * host reads and writes the bytes (electron/host/project/projectStore.ts).
  */
 import type { LossName, MetricName, OptimizerSpec } from '../model/engineSpec.js';
-import type { EdgeDoc, LayerDoc, ModelDoc, ParamValue } from '../model/ModelDoc.js';
+import type { EdgeDoc, GroupDoc, LayerDoc, LayoutDoc, ModelDoc, ParamValue, Point } from '../model/ModelDoc.js';
 import { defaultTrainingConfig, type LossConfig, type TrainingConfig } from '../model/trainingConfig.js';
 
 export const PROJECT_FORMAT = 'kiln-project';
@@ -54,9 +54,9 @@ export function weightsFileFor(fileName: string): string {
 
 type Json = unknown;
 
-const LOSSES: readonly LossName[] = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'binary_crossentropy', 'mean_squared_error', 'mean_absolute_error', 'huber'];
-const METRICS: readonly MetricName[] = ['accuracy', 'sparse_categorical_accuracy', 'categorical_accuracy', 'binary_accuracy', 'mean_absolute_error', 'mean_squared_error'];
-const OPTIMIZERS: readonly OptimizerSpec['type'][] = ['sgd', 'adam', 'adamw', 'rmsprop'];
+export const LOSSES: readonly LossName[] = ['sparse_categorical_crossentropy', 'categorical_crossentropy', 'binary_crossentropy', 'mean_squared_error', 'mean_absolute_error', 'huber'];
+export const METRICS: readonly MetricName[] = ['accuracy', 'sparse_categorical_accuracy', 'categorical_accuracy', 'binary_accuracy', 'mean_absolute_error', 'mean_squared_error'];
+export const OPTIMIZERS: readonly OptimizerSpec['type'][] = ['sgd', 'adam', 'adamw', 'rmsprop'];
 const SCHEDULES = ['constant', 'exponential', 'cosine', 'piecewise', 'warmup'] as const;
 const MODES = ['auto', 'min', 'max'] as const;
 
@@ -135,7 +135,7 @@ function isParamValue(v: Json): v is ParamValue {
 function checkModel(c: Checker, v: Json, path: string): ModelDoc | undefined {
   const o = c.object(v, path);
   if (!o) return undefined;
-  c.known(o, path, ['layers', 'edges', 'outputs']);
+  c.known(o, path, ['layers', 'edges', 'outputs', 'layout']);
   const before = c.errors.length;
   const layers: LayerDoc[] = [];
   if (!Array.isArray(o.layers)) c.fail(`${path}.layers`, `must be a list of layers, not ${describe(o.layers)}`);
@@ -176,8 +176,70 @@ function checkModel(c: Checker, v: Json, path: string): ModelDoc | undefined {
     if (!Array.isArray(o.outputs)) c.fail(`${path}.outputs`, `must be a list of layer ids, not ${describe(o.outputs)}`);
     else outputs = o.outputs.map((x, i) => c.string(x, `${path}.outputs[${i}]`) ?? '');
   }
+  const layout = o.layout === undefined ? undefined : checkLayout(c, o.layout, `${path}.layout`, new Set(layers.map((l) => l.id)));
   if (c.errors.length > before) return undefined;
-  return outputs ? { layers, edges, outputs } : { layers, edges };
+  const model: ModelDoc = { layers, edges };
+  if (outputs) model.outputs = outputs;
+  if (layout) model.layout = layout;
+  return model;
+}
+
+/** The editor's positions and groups; they must name layers of the model. */
+function checkLayout(c: Checker, v: Json, path: string, layerIds: ReadonlySet<string>): LayoutDoc | undefined {
+  const o = c.object(v, path);
+  if (!o) return undefined;
+  c.known(o, path, ['positions', 'groups']);
+  const layerId = (id: string, p: string) => {
+    if (!layerIds.has(id)) c.fail(p, `names no layer of the model ("${id}"): remove it`);
+  };
+  const layout: LayoutDoc = {};
+  if (o.positions !== undefined) {
+    const positions = c.object(o.positions, `${path}.positions`);
+    if (positions) {
+      const points: Record<string, Point> = {};
+      for (const [id, at] of Object.entries(positions)) {
+        const p = `${path}.positions.${id}`;
+        layerId(id, p);
+        const point = c.object(at, p);
+        if (!point) continue;
+        c.known(point, p, ['x', 'y']);
+        const x = c.number(point.x, `${p}.x`);
+        const y = c.number(point.y, `${p}.y`);
+        if (x !== undefined && y !== undefined) points[id] = { x, y };
+      }
+      layout.positions = points;
+    }
+  }
+  if (o.groups !== undefined) {
+    if (!Array.isArray(o.groups)) c.fail(`${path}.groups`, `must be a list of groups, not ${describe(o.groups)}`);
+    else {
+      const ids = new Set<string>();
+      const groups: GroupDoc[] = [];
+      o.groups.forEach((g, i) => {
+        const p = `${path}.groups[${i}]`;
+        const group = c.object(g, p);
+        if (!group) return;
+        c.known(group, p, ['id', 'name', 'layerIds', 'collapsed']);
+        const id = c.string(group.id, `${p}.id`);
+        if (id !== undefined && ids.has(id)) c.fail(`${p}.id`, `repeats the group id "${id}": give each group its own`);
+        if (id !== undefined) ids.add(id);
+        const name = c.string(group.name, `${p}.name`);
+        const collapsed = c.boolean(group.collapsed, `${p}.collapsed`);
+        let members: string[] | undefined;
+        if (!Array.isArray(group.layerIds)) c.fail(`${p}.layerIds`, `must be a list of layer ids, not ${describe(group.layerIds)}`);
+        else {
+          members = group.layerIds.map((x, j) => {
+            const member = c.string(x, `${p}.layerIds[${j}]`);
+            if (member !== undefined) layerId(member, `${p}.layerIds[${j}]`);
+            return member ?? '';
+          });
+        }
+        if (id !== undefined && name !== undefined && collapsed !== undefined && members) groups.push({ id, name, layerIds: members, collapsed });
+      });
+      layout.groups = groups;
+    }
+  }
+  return layout;
 }
 
 function checkLoss(c: Checker, v: Json, path: string): LossName | LossConfig | undefined {

@@ -2,38 +2,68 @@ import { randomUUID } from 'node:crypto';
 import {
   EngineErrorCode,
   checkTrainRequest,
+  type DataChoices,
   type DatasetInfo,
+  type DataSummary,
   type EngineEvents,
   type EngineInfo,
   type IEngineService,
   type RunEnd,
+  type TrainConfig,
   type TrainRequest,
 } from '../../common/contract/index.js';
-import { checkDataFit, defaultTrainingConfig, lowerModel } from '../../common/model/index.js';
+import { checkDataFitsModel } from '../../common/data/checkLabels.js';
+import { DataError } from '../../common/data/dataset.js';
+import { analyzeModel, type TrainingConfig } from '../../common/model/index.js';
 import { ServiceError } from '../../common/rpc/index.js';
-import { loadAddon, type NativeFitEvent, type NativeModel } from './addon.js';
-import { getDataset, listDatasets } from './datasets.js';
+import { loadAddon } from './addon.js';
+import { inspectData } from './data/inspectData.js';
+import { listDatasets } from './datasets.js';
 import { MetricsBatcher } from './MetricsBatcher.js';
+import { DataSpecError, loadDataSpec, type DataSplits } from './training/dataSpec.js';
+import { runTraining, TrainingError } from './training/runTraining.js';
 
 type Emit = <K extends keyof EngineEvents>(event: K, data: EngineEvents[K]) => void;
 
-interface ActiveRun {
-  runId: string;
-  model: NativeModel;
+/** A data problem as the service's error: an unknown spec, or data that cannot be read or trained on. */
+function dataError(err: unknown): never {
+  if (err instanceof DataSpecError) throw new ServiceError(EngineErrorCode.unknownDataset, err.message);
+  if (err instanceof DataError) throw new ServiceError(EngineErrorCode.invalidData, err.message);
+  throw err;
 }
 
-/** The engine host's service: validates requests, lowers models, and runs training in the native engine. */
-export class EngineService implements IEngineService {
-  private active: ActiveRun | undefined;
+/**
+ * The training settings as sent, with the validation split where it belongs: sources that split
+ * themselves (CSV, folders) have held it out already; for the others runTraining holds out the
+ * last samples, as Keras's fit(validation_split=...) does.
+ */
+function withValidation(config: TrainConfig, splits: DataSplits): TrainingConfig {
+  const split = config.data?.validationSplit ?? config.training.validationSplit;
+  return { ...config.training, validationSplit: splits.validation ? 0 : split };
+}
 
-  constructor(private readonly emit: Emit) {}
+/** The engine host's service: validates requests, reads datasets, and runs training in the native engine. */
+export class EngineService implements IEngineService {
+  private active: { runId: string; controller: AbortController } | undefined;
+
+  /** `baseDir`: where relative dataset paths start. */
+  constructor(private readonly emit: Emit, private readonly baseDir = process.cwd()) {}
 
   async ping(): Promise<EngineInfo> {
     return { version: loadAddon().version(), pid: process.pid };
   }
 
   async listDatasets(): Promise<DatasetInfo[]> {
-    return listDatasets();
+    return listDatasets().map(({ id, name, rows, features, classes, classNames, source }) => ({ id, name, rows, features, classes, classNames, source }));
+  }
+
+  async inspectData(params: { spec: string; choices?: DataChoices }): Promise<DataSummary> {
+    if (typeof params?.spec !== 'string') throw new ServiceError(EngineErrorCode.unknownDataset, 'inspectData needs a dataset "spec"');
+    try {
+      return inspectData(params.spec, params.choices ?? {}, this.baseDir);
+    } catch (err) {
+      return dataError(err);
+    }
   }
 
   async startRun(request: TrainRequest): Promise<{ runId: string }> {
@@ -46,40 +76,48 @@ export class EngineService implements IEngineService {
       throw new ServiceError(code, checked.message);
     }
     const { model, config } = checked.value;
-    const data = getDataset(config.dataset);
-    if (!data) throw new ServiceError(EngineErrorCode.unknownDataset, `there is no dataset "${config.dataset}": choose one of ${listDatasets().map((d) => d.id).join(', ')}`);
-    const training = { ...defaultTrainingConfig(), optimizer: { type: 'sgd' as const, learningRate: config.learningRate }, batchSize: config.batchSize, epochs: config.epochs, seed: config.seed };
-    const lowered = lowerModel(model, training);
-    const issues = lowered.ok ? checkDataFit(lowered.analysis, data.info) : lowered.issues;
-    if (!lowered.ok || issues.length > 0) {
-      throw new ServiceError(EngineErrorCode.invalidModel, issues.map((i) => i.message).join('; '), { issues });
+    const analysis = analyzeModel(model);
+    if (analysis.issues.length > 0) {
+      throw new ServiceError(EngineErrorCode.invalidModel, analysis.issues.map((i) => i.message).join('; '), { issues: analysis.issues });
     }
+    const nameOf = (id: string) => model.layers.find((l) => l.id === id)!.name;
+    let splits: DataSplits;
+    try {
+      splits = loadDataSpec(config.dataset, { inputs: analysis.inputs.map(nameOf), outputs: analysis.outputs.map(nameOf) }, this.baseDir, { ...config.data, seed: config.training.seed });
+    } catch (err) {
+      return dataError(err);
+    }
+    const training = withValidation(config, splits);
+    const misfit = checkDataFitsModel(analysis, training, { ...splits.datasets.train, ...(splits.classNames ? { classNames: splits.classNames } : {}) });
+    if (misfit.length > 0) throw new ServiceError(EngineErrorCode.invalidModel, misfit.join('; '), { issues: misfit.map((message) => ({ layerId: null, message })) });
 
     const runId = randomUUID();
-    let native: NativeModel;
-    try {
-      native = new (loadAddon().Model)(lowered.spec);
-    } catch (err) {
-      throw new ServiceError(EngineErrorCode.invalidModel, (err as Error).message);
-    }
-    this.active = { runId, model: native };
+    const controller = new AbortController();
+    this.active = { runId, controller };
     const batcher = new MetricsBatcher((points) => this.emit('run.didMetrics', { runId, points }));
-    let lastEpoch: NativeFitEvent | undefined;
-    const fit = native.fit({ x: data.x, y: data.y }, { epochs: config.epochs, batchSize: config.batchSize, shuffle: true }, (events) => {
-      const steps = events.filter((e) => e.type === 'step');
-      lastEpoch = events.findLast((e) => e.type === 'epoch') ?? lastEpoch;
-      if (steps.length > 0) batcher.add(steps.map((e) => ({ step: e.step, epoch: e.epoch, loss: e.loss, dataWait: e.dataWait })));
+    let steps = 0;
+    const ended = runTraining({
+      model, training, data: splits.train,
+      ...(splits.validation ? { validation: splits.validation } : {}),
+      signal: controller.signal,
+      onStep: (s) => {
+        steps = (s.epoch - 1) * s.steps + s.step;
+        batcher.add([{ step: steps, epoch: s.epoch - 1, loss: s.logs.loss, ...(s.dataWait !== undefined ? { dataWait: s.dataWait } : {}) }]);
+      },
+    }).then(
+      (r): RunEnd => ({
+        runId, status: r.status, steps,
+        ...(r.final?.loss !== undefined ? { loss: r.final.loss } : {}),
+        ...(r.final?.accuracy !== undefined ? { accuracy: r.final.accuracy } : {}),
+        ...(r.error ? { error: { code: 'ENGINE_ERROR', message: r.error } } : {}),
+      }),
+      (err: unknown): RunEnd => ({ runId, status: 'failed', error: { code: err instanceof TrainingError ? EngineErrorCode.invalidModel : 'ENGINE_ERROR', message: (err as Error).message } }),
+    );
+    void ended.then(async (end) => {
+      await batcher.drain();
+      this.active = undefined;
+      this.emit('run.didEnd', end);
     });
-    void fit
-      .then(
-        (r): RunEnd => ({ runId, status: r.stopped ? 'stopped' : 'completed', loss: lastEpoch?.loss, accuracy: lastEpoch?.metrics.accuracy, steps: r.steps }),
-        (err: unknown): RunEnd => ({ runId, status: 'failed', error: { code: 'ENGINE_ERROR', message: (err as Error).message } }),
-      )
-      .then(async (end) => {
-        await batcher.drain();
-        this.active = undefined;
-        this.emit('run.didEnd', end);
-      });
     return { runId };
   }
 
@@ -87,6 +125,6 @@ export class EngineService implements IEngineService {
     if (!this.active || this.active.runId !== params?.runId) {
       throw new ServiceError(EngineErrorCode.unknownRun, `no run "${String(params?.runId)}" is training`);
     }
-    this.active.model.stop();
+    this.active.controller.abort();
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EngineEvents, IEngineService, TrainConfig } from '../../common/contract/index.js';
-import { defaultModel } from '../../common/model/index.js';
+import { defaultModel, defaultTrainingConfig } from '../../common/model/index.js';
 import { RpcClient, createProxy } from '../../common/rpc/index.js';
 import { appRoot } from './appRoot.js';
 import { formatBench, runBench, WORKLOADS } from './bench/report.js';
@@ -102,12 +102,16 @@ async function train(args: string[]): Promise<number> {
   const learningRate = values.lr === undefined ? 0.05 : Number(values.lr);
   if (!(learningRate > 0)) throw new UsageError(`--lr must be a number above 0, got "${values.lr}"`);
   const config: TrainConfig = {
-    dataset: 'iris',
-    epochs: intOption(values.epochs, 'epochs', 200, 1),
-    batchSize: intOption(values['batch-size'], 'batch-size', 16, 1),
-    learningRate,
-    seed: intOption(values.seed, 'seed', 1, 0),
+    dataset: 'sample:iris',
+    training: {
+      ...defaultTrainingConfig(),
+      optimizer: { type: 'sgd', learningRate },
+      epochs: intOption(values.epochs, 'epochs', 200, 1),
+      batchSize: intOption(values['batch-size'], 'batch-size', 16, 1),
+      seed: intOption(values.seed, 'seed', 1, 0),
+    },
   };
+
 
   const engine = EngineProcess.start();
   const client = new RpcClient(engine.transport);
@@ -118,8 +122,8 @@ async function train(args: string[]): Promise<number> {
       if (event === 'run.didMetrics') {
         const { points } = data as EngineEvents['run.didMetrics'];
         for (const p of points) {
-          if (p.epoch !== lastEpoch && (p.epoch % 10 === 0 || p.epoch === config.epochs - 1)) {
-            console.log(`epoch ${p.epoch + 1}/${config.epochs}  step ${p.step}  loss ${p.loss.toFixed(4)}`);
+          if (p.epoch !== lastEpoch && (p.epoch % 10 === 0 || p.epoch === config.training.epochs - 1)) {
+            console.log(`epoch ${p.epoch + 1}/${config.training.epochs}  step ${p.step}  loss ${p.loss.toFixed(4)}`);
           }
           lastEpoch = p.epoch;
         }

@@ -172,6 +172,12 @@ function loadMnist(path: string, spec: BuiltIn): Dataset {
   };
 }
 
+/** A sample's file in assets/datasets/ and its label column; undefined for an unknown id. */
+export function sampleFile(id: string): { path: string; target: string } | undefined {
+  const spec = BUILT_IN.find((b) => b.id === id);
+  return spec && { path: join(paths.datasetsDir, spec.file), target: spec.label };
+}
+
 export function listDatasets(): SampleInfo[] {
   return BUILT_IN.map((b) => getDataset(b.id)!.info);
 }

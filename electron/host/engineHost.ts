@@ -3,10 +3,12 @@
  * serves the engine over RPC to every connection it is given:
  * - under `kiln serve` and the CLI it is forked with child_process and talks over the IPC channel;
  * - under Electron it is a utilityProcess and receives one MessagePort per window from main.
+ * Each connection serves the engine (IEngineService) and projects (IProjectService) together.
  */
 import type { EngineEvents } from '../../common/contract/index.js';
 import { RpcServer, type Transport } from '../../common/rpc/index.js';
 import { EngineService } from './EngineService.js';
+import { ProjectService } from './ProjectService.js';
 import { MessagePortTransport, type PortLike } from './transports/MessagePortTransport.js';
 import { NodeIpcTransport } from './transports/NodeIpcTransport.js';
 
@@ -22,8 +24,31 @@ const service = new EngineService(<K extends keyof EngineEvents>(event: K, data:
   }
 });
 
+/**
+ * One object with the methods of several services, for an RpcServer (which serves one object).
+ * Only class methods: fields such as EngineService's `emit` are not for callers.
+ */
+function unionOf(...services: object[]): object {
+  const union: Record<string, unknown> = {};
+  for (const service of services) {
+    const own = new Set<string>();
+    for (let proto = Object.getPrototypeOf(service) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const method: unknown = Object.getOwnPropertyDescriptor(proto, name)?.value;
+        if (name === 'constructor' || typeof method !== 'function' || own.has(name)) continue;
+        if (Object.hasOwn(union, name)) throw new Error(`two services define "${name}"`);
+        own.add(name);
+        union[name] = method.bind(service);
+      }
+    }
+  }
+  return union;
+}
+
+const served = unionOf(service, new ProjectService());
+
 function serve(transport: Transport): void {
-  const server = new RpcServer(transport, service);
+  const server = new RpcServer(transport, served);
   connections.add(server);
   transport.onClose(() => {
     connections.delete(server);

@@ -2,9 +2,10 @@
  * Electron's main process: one window, a strict security policy, and the engine host supervised
  * as a utility process. The renderer's files are served from the `kiln://app` scheme, not file://.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron';
-import { dirname, join, normalize, sep } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session } from 'electron';
+import { basename, dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withProjectSuffix } from '../../common/contract/project.js';
 import { EngineSupervisor } from './EngineSupervisor.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -57,6 +58,39 @@ void app.whenReady().then(() => {
   ipcMain.handle('kiln:restart-engine', async (event) => {
     if (!fromOurPage(event.senderFrame?.url)) throw new Error('refused: not the Kiln window');
     await engine.restart(event.sender);
+  });
+  ipcMain.handle('kiln:pick-data-path', async (event, kind: unknown) => {
+    if (!fromOurPage(event.senderFrame?.url)) throw new Error('refused: not the Kiln window');
+    const win = BrowserWindow.fromWebContents(event.sender);
+    const options: Electron.OpenDialogOptions = kind === 'folder'
+      ? { title: 'Choose a dataset folder', properties: ['openDirectory'] }
+      : { title: 'Choose a dataset file', properties: ['openFile'], filters: [{ name: 'Datasets', extensions: ['csv', 'tsv', 'npz', 'gz', 'ubyte'] }, { name: 'All files', extensions: ['*'] }] };
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  });
+  ipcMain.handle('kiln:pick-project-to-open', async (event) => {
+    if (!fromOurPage(event.senderFrame?.url)) throw new Error('refused: not the Kiln window');
+    const win = BrowserWindow.fromWebContents(event.sender);
+    // Filters match the last extension only (macOS ignores "kiln.json"): .json covers projects and Keras JSON.
+    const options: Electron.OpenDialogOptions = {
+      title: 'Open a project or a Keras model',
+      properties: ['openFile'],
+      filters: [{ name: 'Kiln projects and Keras models', extensions: ['json', 'keras'] }, { name: 'Kiln projects', extensions: ['json'] }, { name: 'Keras models', extensions: ['keras', 'json'] }],
+    };
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  });
+  ipcMain.handle('kiln:pick-project-save-path', async (event, defaultName: unknown) => {
+    if (!fromOurPage(event.senderFrame?.url)) throw new Error('refused: not the Kiln window');
+    const win = BrowserWindow.fromWebContents(event.sender);
+    const options: Electron.SaveDialogOptions = {
+      title: 'Save the project',
+      defaultPath: typeof defaultName === 'string' && defaultName ? basename(defaultName) : 'Untitled.kiln.json',
+      filters: [{ name: 'Kiln projects', extensions: ['json'] }],
+      properties: ['createDirectory', 'showOverwriteConfirmation'],
+    };
+    const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    return result.canceled || !result.filePath ? null : withProjectSuffix(result.filePath);
   });
   createWindow();
 });

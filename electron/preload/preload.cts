@@ -43,6 +43,18 @@ const bridge: KilnBridge = {
     stopListeners.add(listener);
     return () => stopListeners.delete(listener);
   },
+  async pickDataPath(kind) {
+    const path: unknown = await ipcRenderer.invoke('kiln:pick-data-path', kind === 'folder' ? 'folder' : 'file');
+    return typeof path === 'string' ? path : null;
+  },
+  async pickProjectToOpen() {
+    const path: unknown = await ipcRenderer.invoke('kiln:pick-project-to-open');
+    return typeof path === 'string' ? path : null;
+  },
+  async pickProjectSavePath(defaultName) {
+    const path: unknown = await ipcRenderer.invoke('kiln:pick-project-save-path', String(defaultName));
+    return typeof path === 'string' ? path : null;
+  },
   async restartEngine() {
     const connected = new Promise<void>((resolve) => portWaiters.push(resolve));
     await ipcRenderer.invoke('kiln:restart-engine');

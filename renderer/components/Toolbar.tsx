@@ -1,6 +1,7 @@
-import { useEditor, useRun, useServices } from '../AppServices.js';
-import { trainConfigProblems, type TrainConfig } from '../../common/contract/index.js';
-import { NumberField } from './NumberField.js';
+import { trainConfigProblems } from '../../common/contract/index.js';
+import { TEMPLATES } from '../../common/model/index.js';
+import { useData, useEditor, useProject, useRun, useServices, useUi } from '../AppServices.js';
+import { Menu } from './Menu.js';
 import { StatusPill } from './StatusPill.js';
 
 function KilnMark() {
@@ -12,24 +13,33 @@ function KilnMark() {
   );
 }
 
-/** The top bar: app name, dataset, training settings, Train/Stop and the engine's status. */
+/** Asks before a project action would drop unsaved changes. */
+function confirmDiscard(dirty: boolean): boolean {
+  return !dirty || window.confirm('The project has unsaved changes. Discard them?');
+}
+
+/** The top bar: project, edit history, layout, dataset, Train/Stop and the engine's status. */
 export function Toolbar() {
-  const { run } = useServices();
+  const { run, editor, project, ui } = useServices();
+  const say = ui.getState().say;
   const status = useRun((s) => s.status);
   const message = useRun((s) => s.message);
   const config = useRun((s) => s.config);
-  const dataset = useRun((s) => s.datasets.find((d) => d.id === s.config.dataset));
+  const summary = useData((s) => s.summary);
+  const dataStatus = useData((s) => s.status);
   const issues = useEditor((s) => s.report.issues);
+  const undoLabel = useEditor((s) => s.undoLabel);
+  const redoLabel = useEditor((s) => s.redoLabel);
+  const selection = useEditor((s) => s.selection);
+  const name = useProject((s) => s.name);
+  const dirty = useProject((s) => s.dirty);
+  const recent = useProject((s) => s.recent);
+  const theme = useUi((s) => s.theme);
   const training = status === 'training';
-  const problems = trainConfigProblems(config);
-  const blockers = [...issues.map((i) => i.message), ...problems.map((p) => p.message)];
+  const dataBlocker = dataStatus === 'ready' ? [] : [dataStatus === 'loading' ? 'The data is still being read.' : 'Choose a dataset Kiln can read in the Data panel.'];
+  const blockers = [...issues.map((i) => i.message), ...trainConfigProblems(config), ...dataBlocker];
   const canTrain = blockers.length === 0;
-  const buttonTitle = training
-    ? 'Stop the current run'
-    : canTrain
-      ? 'Train the model on the dataset'
-      : `Fix these first:\n• ${blockers.join('\n• ')}`;
-  const problemOf = (field: keyof TrainConfig) => problems.find((p) => p.field === field)?.message ?? null;
+  const buttonTitle = training ? 'Stop the current run' : canTrain ? 'Train the model on the dataset (Ctrl+Enter)' : `Fix these first:\n• ${blockers.join('\n• ')}`;
 
   return (
     <header className="toolbar">
@@ -37,46 +47,48 @@ export function Toolbar() {
         <KilnMark />
         <span className="brand-name">Kiln</span>
       </div>
+      <Menu
+        label="Project"
+        testId="project-menu"
+        items={[
+          { label: 'New', onSelect: () => confirmDiscard(dirty) && project.getState().newProject(), testId: 'menu-new' },
+          ...TEMPLATES.map((t) => ({ label: `New from template: ${t.name}`, hint: t.data, testId: `template-${t.id}`, onSelect: () => confirmDiscard(dirty) && project.getState().newProject(t.model, t.training, t.data) })),
+          'separator',
+          { label: 'Open…', hint: 'Ctrl+O', testId: 'menu-open', onSelect: () => confirmDiscard(dirty) && void project.getState().open() },
+          ...recent.slice(0, 6).map((r) => ({ label: `Open ${r.name}`, hint: r.path, onSelect: () => confirmDiscard(dirty) && void project.getState().openPath(r.path) })),
+          'separator',
+          { label: 'Save', hint: 'Ctrl+S', testId: 'menu-save', onSelect: () => void project.getState().save() },
+          { label: 'Save as…', hint: 'Ctrl+Shift+S', testId: 'menu-save-as', onSelect: () => void project.getState().saveAs() },
+        ]}
+      />
+      <span className="project-name" data-testid="project-name" title={dirty ? 'Unsaved changes' : 'Saved'}>
+        {name}
+        {dirty && <span className="dirty-marker" aria-label="unsaved changes"> •</span>}
+      </span>
       <div className="toolbar-sep" />
-      <div className="dataset-chip" title={dataset ? `${dataset.classNames.join(', ')}. Source: ${dataset.source}` : undefined} data-testid="dataset">
-        <span className="chip-label">Dataset</span>
-        <span className="chip-value">
-          {dataset ? `${dataset.name} (${dataset.rows} rows, ${dataset.features} features, ${dataset.classes} classes)` : config.dataset}
-        </span>
-      </div>
-      <div className="toolbar-fields">
-        <NumberField
-          label="Epochs"
-          testId="epochs-input"
-          min={1}
-          step={1}
-          value={config.epochs}
-          disabled={training}
-          problem={problemOf('epochs')}
-          onValueChange={(epochs) => run.getState().setConfig({ epochs })}
-        />
-        <NumberField
-          label="Batch"
-          testId="batch-size-input"
-          min={1}
-          step={1}
-          value={config.batchSize}
-          disabled={training}
-          problem={problemOf('batchSize')}
-          onValueChange={(batchSize) => run.getState().setConfig({ batchSize })}
-        />
-        <NumberField
-          label="Learning rate"
-          testId="learning-rate-input"
-          min={0}
-          step={0.01}
-          value={config.learningRate}
-          disabled={training}
-          problem={problemOf('learningRate')}
-          onValueChange={(learningRate) => run.getState().setConfig({ learningRate })}
-        />
-      </div>
+      <button type="button" className="button button-quiet" data-testid="undo" disabled={!undoLabel} title={undoLabel ? `Undo ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} onClick={() => editor.getState().undo()}>
+        Undo
+      </button>
+      <button type="button" className="button button-quiet" data-testid="redo" disabled={!redoLabel} title={redoLabel ? `Redo ${redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo'} onClick={() => editor.getState().redo()}>
+        Redo
+      </button>
+      <Menu
+        label="Arrange"
+        testId="arrange-menu"
+        items={[
+          { label: 'Auto-layout', hint: 'L', testId: 'menu-layout', onSelect: () => say(editor.getState().autoLayout()) },
+          { label: 'Align left', disabled: selection.length < 2, onSelect: () => say(editor.getState().align(selection, 'left')) },
+          { label: 'Align centres', disabled: selection.length < 2, onSelect: () => say(editor.getState().align(selection, 'center')) },
+          { label: 'Align tops', disabled: selection.length < 2, onSelect: () => say(editor.getState().align(selection, 'top')) },
+          'separator',
+          { label: 'Group selection', hint: 'Ctrl+G', disabled: selection.length === 0, testId: 'menu-group', onSelect: () => say(editor.getState().group(selection)) },
+        ]}
+      />
       <div className="toolbar-spacer" />
+      <div className="dataset-chip" title={summary?.description} data-testid="dataset">
+        <span className="chip-label">Data</span>
+        <span className="chip-value">{summary ? `${summary.spec} (${summary.splits.train.toLocaleString('en')} training samples)` : config.dataset}</span>
+      </div>
       <span className="train-wrap" title={buttonTitle}>
         <button
           type="button"
@@ -94,6 +106,12 @@ export function Toolbar() {
         </button>
       </span>
       <StatusPill status={status} message={message} />
+      <button type="button" className="button button-quiet" data-testid="theme-toggle" title={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => ui.getState().toggleTheme()}>
+        {theme === 'dark' ? 'Light' : 'Dark'}
+      </button>
+      <button type="button" className="button button-quiet" data-testid="help-button" title="Keyboard shortcuts (?)" onClick={() => ui.getState().setHelpOpen(true)}>
+        ?
+      </button>
     </header>
   );
 }

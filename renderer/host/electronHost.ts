@@ -100,5 +100,8 @@ export function createElectronHost(bridge: KilnBridge): HostAdapter {
     onEvent(listener) {
       return events.on(({ event, data }) => listener(event, data));
     },
+    pickDataPath: (kind) => bridge.pickDataPath(kind),
+    pickProjectToOpen: () => bridge.pickProjectToOpen(),
+    pickProjectSavePath: (defaultName) => bridge.pickProjectSavePath(defaultName),
   };
 }

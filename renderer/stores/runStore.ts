@@ -8,7 +8,7 @@ import {
   type RunEnd,
   type TrainConfig,
 } from '../../common/contract/index.js';
-import type { ModelDoc } from '../../common/model/index.js';
+import { defaultTrainingConfig, type ModelDoc, type TrainingConfig } from '../../common/model/index.js';
 import { createProxy, RpcErrorCode, type Disposable } from '../../common/rpc/index.js';
 import { HostEvent, type HostAdapter, type HostDisconnect } from '../host/HostAdapter.js';
 import type { MetricsBuffer } from './metricsBuffer.js';
@@ -24,12 +24,10 @@ export type RunUiStatus =
   /** The page cannot reach the server (web host only); the next call retries. */
   | 'disconnected';
 
+/** The starter model's settings: Keras's defaults (Adam at 0.001) in batches of 16 for Iris's 150 rows. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  dataset: 'iris',
-  epochs: 200,
-  batchSize: 16,
-  learningRate: 0.05,
-  seed: 1,
+  dataset: 'sample:iris',
+  training: { ...defaultTrainingConfig(), batchSize: 16, epochs: 100 },
 };
 
 export interface RunState {
@@ -47,6 +45,7 @@ export interface RunState {
   /** Asks the engine who it is; 'ready' when it answers. */
   connect(): Promise<void>;
   setConfig(patch: Partial<TrainConfig>): void;
+  setTraining(patch: Partial<TrainingConfig>): void;
   train(): Promise<void>;
   stop(): Promise<void>;
   /** Stops listening to the host. */
@@ -222,6 +221,10 @@ export function createRunStore(options: RunStoreOptions): RunStore {
         set({ config: { ...get().config, ...patch } });
       },
 
+      setTraining(patch) {
+        set({ config: { ...get().config, training: { ...get().config.training, ...patch } } });
+      },
+
       async train() {
         if (get().status === 'training') return;
         const mine = ++attempt;
@@ -235,9 +238,10 @@ export function createRunStore(options: RunStoreOptions): RunStore {
           if (mine !== attempt || get().status !== 'training') return;
           const queued = pendingEvents ?? [];
           pendingEvents = null;
-          const c = get().config;
-          const dataset = get().datasets.find((d) => d.id === c.dataset)?.name ?? c.dataset;
-          set({ runId, message: `Training on ${dataset}: ${c.epochs} epochs, batch size ${c.batchSize}, learning rate ${c.learningRate}…` });
+          const { dataset: spec, training: t } = get().config;
+          const dataset = get().datasets.find((d) => `sample:${d.id}` === spec)?.name ?? spec;
+          const lr = t.optimizer.learningRate === undefined ? '' : ` at learning rate ${t.optimizer.learningRate}`;
+          set({ runId, message: `Training on ${dataset}: ${t.epochs} epochs, batch size ${t.batchSize}, ${t.optimizer.type}${lr}…` });
           for (const item of queued) {
             if (item.name === 'run.didMetrics') handleMetrics(item.data);
             else handleEnd(item.data);

@@ -2,10 +2,11 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EngineEvents, MetricPoint, TrainConfig } from '../../common/contract/index.js';
-import { defaultModel } from '../../common/model/index.js';
+import { defaultModel, defaultTrainingConfig } from '../../common/model/index.js';
 import { connectRpc, nextEvent, startKilnServe, type ServeProcess } from '../support/kilnServe.js';
 
-const config: TrainConfig = { dataset: 'iris', epochs: 60, batchSize: 16, learningRate: 0.05, seed: 1 };
+const config: TrainConfig = { dataset: 'sample:iris', training: { ...defaultTrainingConfig(), optimizer: { type: 'sgd', learningRate: 0.05 }, epochs: 60, batchSize: 16 } };
+const withEpochs = (epochs: number): TrainConfig => ({ ...config, training: { ...config.training, epochs } });
 
 let serve: ServeProcess;
 
@@ -78,10 +79,20 @@ describe('kiln serve', () => {
   it('rejects a model that does not fit the data, naming the layer', async () => {
     const { engine, client } = await connectRpc(serve.port, serve.token);
     const model = defaultModel();
-    model.layers[2] = { id: 'dense_2', name: 'out', type: 'Dense', params: { units: 5, activation: 'softmax', use_bias: true } };
+    model.layers[2] = { id: 'dense_2', name: 'out', type: 'Dense', params: { units: 2, activation: 'softmax', use_bias: true } };
     await expect(engine.startRun({ model, config })).rejects.toMatchObject({
       code: 'INVALID_MODEL',
-      message: "Dense 'out' has 5 units but Iris has 3 classes: set units to 3",
+      message: `the data has 3 classes ("setosa", "versicolor", "virginica") but Dense 'out' outputs 2 scores: give Dense 'out' 3 units, or use data with at most 2 classes`,
+    });
+    model.layers[0] = { ...model.layers[0], params: { shape: [5] } };
+    model.layers[2] = { ...model.layers[2], params: { units: 3, activation: 'softmax', use_bias: true } };
+    await expect(engine.startRun({ model, config })).rejects.toMatchObject({
+      code: 'INVALID_MODEL',
+      message: expect.stringContaining("the data's samples have shape (4,) but Input 'input' takes (5,): set the Input's shape to (4,)"),
+    });
+    await expect(engine.startRun({ model: defaultModel(), config: { ...config, dataset: 'sample:nope' } })).rejects.toMatchObject({
+      code: 'UNKNOWN_DATASET',
+      message: expect.stringContaining('unknown sample dataset "nope": available: sample:iris, sample:mnist, sample:auto-mpg'),
     });
     client.close();
   });
@@ -91,14 +102,14 @@ describe('kiln serve', () => {
     const { pid } = await engine.ping();
     const firstMetrics = nextEvent(client, 'run.didMetrics');
     const stopped = nextEvent<EngineEvents['engine.didStop']>(client, 'engine.didStop');
-    await engine.startRun({ model: defaultModel(), config: { ...config, epochs: 1_000_000 } });
+    await engine.startRun({ model: defaultModel(), config: withEpochs(1_000_000) });
     await firstMetrics;
     process.kill(pid, 'SIGKILL');
     expect((await stopped).reason).toMatch(/SIGKILL/);
     const next = await engine.ping();
     expect(next.pid).not.toBe(pid);
     const ended = nextEvent<EngineEvents['run.didEnd']>(client, 'run.didEnd');
-    await engine.startRun({ model: defaultModel(), config: { ...config, epochs: 5 } });
+    await engine.startRun({ model: defaultModel(), config: withEpochs(5) });
     expect((await ended).status).toBe('completed');
     client.close();
   });

@@ -21,6 +21,6 @@ export function layerDef(type: string): LayerDef | undefined {
 }
 
 export * from './types.js';
-export { resolveParams } from './params.js';
+export { INITIALIZERS, resolveParams } from './params.js';
 export { ACTIVATIONS } from './activations.js';
 export { adaptNormalization } from './preprocessing.js';

@@ -3,7 +3,8 @@ import type { ParamValue } from '../ModelDoc.js';
 import { ACTIVATIONS } from './activations.js';
 import type { LayerDef, ParamSpec, Params } from './types.js';
 
-const INITIALIZERS = new Set(['zeros', 'ones', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'random_uniform', 'random_normal', 'truncated_normal']);
+/** Keras's initializer names that Kiln implements (common/model's engine draws them). */
+export const INITIALIZERS: ReadonlySet<string> = new Set(['zeros', 'ones', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', 'random_uniform', 'random_normal', 'truncated_normal']);
 
 /** Keras config keys every layer may carry that do not change what it computes here. */
 const IGNORED = new Set(['name', 'trainable', 'dtype', 'batch_input_shape', 'sparse', 'ragged', 'autocast']);

@@ -6,11 +6,11 @@
  * that a seed gives the same split of files as in Keras.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, extname, join, relative, resolve } from 'node:path';
 import { checkTrainable, DataError, splitIndices, takeSamples, type Dataset, type DatasetSplits } from '../../../common/data/dataset.js';
-import { resizeBilinear, toChannels } from '../../../common/data/image.js';
 import { TextVectorizer } from '../../../common/data/text.js';
-import { decodeImage, IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS } from './decodeImage.js';
+import { IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS } from './decodeImage.js';
+import { cachedImages } from './imageCache.js';
 
 export interface ImageFolderOptions {
   /** [height, width]; Keras's default (256, 256). */
@@ -96,7 +96,11 @@ function splitIndex(ix: IndexedFiles, validationSplit: number, seed: number): { 
   return { train: Array.from(s.train), ...(s.validation ? { validation: Array.from(s.validation) } : {}) };
 }
 
-/** Reads an image folder: images float32 0..255 of shape [h, w, channels], labels int32 class indices. */
+/**
+ * Reads an image folder: images float32 0..255 of shape [h, w, channels], decoded by the worker
+ * pool into the folder's decode cache (imageCache.ts), which the engine maps; labels int32 class
+ * indices, in memory.
+ */
 export function loadImageFolder(dir: string, options: ImageFolderOptions = {}, name = basename(dir)): DatasetSplits {
   const [height, width] = options.imageSize ?? [256, 256];
   if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0)) throw new DataError(`an image size must be two whole numbers above 0, got ${height}x${width}`);
@@ -104,27 +108,26 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions = {}, n
   const ix = indexClassFolders(dir, IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS);
   if (ix.classNames.length === 0) throw new DataError(`${name} has no class subfolders: put each class's images in a folder of its own (${name}/cats/..., ${name}/dogs/...)`);
   if (ix.files.length === 0) throw new DataError(`${name} has no PNG or JPEG images in its class folders (${listSome(ix.classNames)})`);
-  const split = splitIndex(ix, options.validationSplit ?? 0, options.seed ?? 1337);
+  const validationSplit = options.validationSplit ?? 0;
+  const seed = options.seed ?? 1337;
+  const split = splitIndex(ix, validationSplit, seed);
 
-  const skipped: string[] = [];
+  // Training images then validation images, so that each split is one range of the cache file.
+  const order = [...split.train, ...(split.validation ?? [])];
+  const cache = cachedImages(resolve(dir), order.map((i) => ix.files[i]), { height, width, channels }, validationSplit ? `split ${validationSplit}, seed ${seed}` : 'no split', name);
+  const skippedAt = new Set(cache.skipped);
   const per = height * width * channels;
-  const read = (indices: number[]): Dataset => {
-    const x = new Float32Array(indices.length * per);
-    const y = new Int32Array(indices.length);
-    let n = 0;
-    for (const i of indices) {
-      try {
-        const img = toChannels(decodeImage(readFileSync(ix.files[i])), channels);
-        resizeBilinear(img, height, width, x, n * per);
-        y[n++] = ix.labels[i];
-      } catch {
-        skipped.push(relative(dir, ix.files[i]));
-      }
-    }
-    return { x: [{ shape: [height, width, channels], data: x.subarray(0, n * per) }], y: [{ shape: [], data: y.subarray(0, n) }], count: n, classNames: ix.classNames, notes: [] };
+  let offset = cache.offset;
+  const part = (from: number, to: number): Dataset => {
+    const labels: number[] = [];
+    for (let p = from; p < to; p++) if (!skippedAt.has(p)) labels.push(ix.labels[order[p]]);
+    const x = { path: cache.path, offset, length: labels.length * per, dtype: 'float32' as const };
+    offset += labels.length * per * 4;
+    return { x: [{ shape: [height, width, channels], data: x }], y: [{ shape: [], data: Int32Array.from(labels) }], count: labels.length, classNames: ix.classNames, notes: [] };
   };
-  const train = read(split.train);
-  const validation = split.validation ? read(split.validation) : undefined;
+  const train = part(0, split.train.length);
+  const validation = split.validation ? part(split.train.length, order.length) : undefined;
+  const skipped = cache.skipped.map((p) => relative(dir, ix.files[order[p]]));
   const notes: string[] = [];
   if (skipped.length) notes.push(`skipped ${skipped.length} unreadable image${skipped.length === 1 ? '' : 's'}: ${listSome(skipped)}`);
   if (ix.ignored.length) notes.push(`left out ${ix.ignored.length} BMP/GIF file${ix.ignored.length === 1 ? '' : 's'}, which Kiln does not read: ${listSome(ix.ignored)}`);

@@ -14,13 +14,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DataError, describeSizes, type DataTensor, type Dataset, type DatasetSplits } from '../../../common/data/dataset.js';
+import { DataError, describeSizes, type DataTensor, type Dataset, type DatasetSplits, type InMemoryTensor, type MappedValues } from '../../../common/data/dataset.js';
 import { loadCsv, type CsvOptions } from '../../../common/data/csvTable.js';
 import { idxDataset, parseIdx } from '../../../common/data/idx.js';
 import { parseNpy, type NpyArray } from '../../../common/formats/npy.js';
 import { parseNpz } from '../../../common/formats/npz.js';
 import { getDataset, listDatasets } from '../datasets.js';
 import { IMAGE_EXTENSIONS, OTHER_IMAGE_EXTENSIONS } from './decodeImage.js';
+import { npyFile, readNpyHeader, streamableDtype } from './npyFile.js';
 import { classFolders, loadImageFolder, loadTextFolder } from './folders.js';
 
 export interface DataOptions {
@@ -108,35 +109,66 @@ export function detectFormat(path: string): DataFormat | undefined {
   return undefined;
 }
 
-const toTensor = (a: NpyArray): DataTensor => ({
+type MappedArray = MappedValues & { shape: number[] };
+
+const toTensor = (a: NpyArray): InMemoryTensor => ({
   shape: a.shape.slice(1),
   data: a.data instanceof Float64Array ? Float32Array.from(a.data) : a.data,
 });
 
-function arraysDataset(arrays: Map<string, NpyArray>, path: string, io: { inputs: string[]; outputs: string[] }, hint: string): DatasetSplits {
-  const keys = [...arrays.keys()];
-  const pick = (prefix: string, names: string[], required: boolean): NpyArray[] | undefined => {
-    const found = names.length <= 1 && arrays.has(prefix) ? [arrays.get(prefix)!] : names.map((n) => arrays.get(`${prefix}_${n}`));
-    if (found.length > 0 && found.every((a) => a !== undefined)) return found as NpyArray[];
+const mappedTensor = ({ shape, path, offset, length, dtype }: MappedArray): DataTensor => ({ shape: shape.slice(1), data: { path, offset, length, dtype } });
+
+/** Keras's array layout; `mapped` holds x arrays that stay in their files (a .npy folder's). */
+function arraysDataset(arrays: Map<string, NpyArray>, path: string, io: { inputs: string[]; outputs: string[] }, hint: string, mapped = new Map<string, MappedArray>()): DatasetSplits {
+  const keys = [...arrays.keys(), ...mapped.keys()];
+  const pick = <T extends { shape: number[] }>(from: Map<string, T>, prefix: string, names: string[], required: boolean): T[] | undefined => {
+    const found = names.length <= 1 && from.has(prefix) ? [from.get(prefix)!] : names.map((n) => from.get(`${prefix}_${n}`));
+    if (found.length > 0 && found.every((a) => a !== undefined)) return found as T[];
     if (!required && found.every((a) => a === undefined)) return undefined;
     const wanted = names.length <= 1 ? `"${prefix}"` : names.map((n) => `"${prefix}_${n}"`).join(', ');
     throw new DataError(`${path} has no ${wanted} array${names.length <= 1 ? '' : 's'} (it has ${keys.map((k) => `"${k}"`).join(', ') || 'none'}): ${hint}`);
   };
-  const part = (x: NpyArray[], y: NpyArray[], what: string): Dataset => {
+  const xs = new Map<string, NpyArray | MappedArray>([...arrays, ...mapped]);
+  const part = (x: (NpyArray | MappedArray)[], y: NpyArray[], what: string): Dataset => {
     const count = x[0].shape[0] ?? 1;
     for (const a of [...x, ...y]) {
       if ((a.shape[0] ?? 1) !== count) throw new DataError(`${path}: the ${what} arrays have different numbers of samples (${count} and ${a.shape[0] ?? 1})`);
     }
-    return { x: x.map(toTensor), y: y.map(toTensor), count, notes: [] };
+    return { x: x.map((a) => ('path' in a ? mappedTensor(a) : toTensor(a))), y: y.map(toTensor), count, notes: [] };
   };
-  const xTrain = pick('x_train', io.inputs, true)!;
-  const yTrain = pick('y_train', io.outputs, true)!;
-  const xTest = pick('x_test', io.inputs, false);
-  const yTest = pick('y_test', io.outputs, false);
+  const xTrain = pick(xs, 'x_train', io.inputs, true)!;
+  const yTrain = pick(arrays, 'y_train', io.outputs, true)!;
+  const xTest = pick(xs, 'x_test', io.inputs, false);
+  const yTest = pick(arrays, 'y_test', io.outputs, false);
   if ((xTest === undefined) !== (yTest === undefined)) throw new DataError(`${path} has ${xTest ? 'x_test but no y_test' : 'y_test but no x_test'}: give both or neither`);
   const train = part(xTrain, yTrain, 'training');
   const test = xTest && yTest ? part(xTest, yTest, 'test') : undefined;
   return { train, ...(test ? { test } : {}), description: '' };
+}
+
+/**
+ * A folder of .npy files. x arrays of float32 or int32 stay in their files (the engine maps them),
+ * so inputs larger than memory train; other dtypes (uint8 pixels, float64) and the labels and
+ * targets are read into memory.
+ */
+function loadNpyFolder(path: string, io: { inputs: string[]; outputs: string[] }): DatasetSplits {
+  const arrays = new Map<string, NpyArray>();
+  const mapped = new Map<string, MappedArray>();
+  const notes: string[] = [];
+  for (const n of readdirSync(path)) {
+    if (!n.endsWith('.npy')) continue;
+    const file = join(path, n);
+    const header = n.startsWith('x_') ? readNpyHeader(file) : undefined;
+    if (header && streamableDtype(header)) {
+      mapped.set(n.slice(0, -4), npyFile(file, header));
+      continue;
+    }
+    if (header) notes.push(`${n} holds ${header.dtype} values, so Kiln reads it into memory: save it with arr.astype('float32') to stream it from disk instead`);
+    arrays.set(n.slice(0, -4), parseNpy(readBytes(file), file));
+  }
+  const splits = arraysDataset(arrays, path, io, 'save x_train.npy, y_train.npy (and x_test.npy, y_test.npy) with np.save', mapped);
+  splits.train.notes.push(...notes);
+  return splits;
 }
 
 function loadIdx(path: string): DatasetSplits {
@@ -252,12 +284,9 @@ export function resolveDataSpec(spec: string, options: DataOptions = {}, io: { i
       case 'npz':
         splits = arraysDataset(parseNpz(readBytes(path), path), path, io, 'save it with np.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)');
         break;
-      case 'npy': {
-        const arrays = new Map<string, NpyArray>();
-        for (const n of readdirSync(path)) if (n.endsWith('.npy')) arrays.set(n.slice(0, -4), parseNpy(readBytes(join(path, n)), join(path, n)));
-        splits = arraysDataset(arrays, path, io, 'save x_train.npy, y_train.npy (and x_test.npy, y_test.npy) with np.save');
+      case 'npy':
+        splits = loadNpyFolder(path, io);
         break;
-      }
       case 'idx':
         splits = loadIdx(path);
         break;

@@ -37,23 +37,31 @@ export function loadProject(path: string): LoadedProject {
   const loaded: LoadedProject = { path, name: projectName(basename(path)), project };
   if (parsed.migratedFrom !== undefined) loaded.migratedFrom = parsed.migratedFrom;
   if (project.weights !== undefined) {
-    const file = join(dirname(path), project.weights);
-    if (!existsSync(file)) throw new ProjectError(path, [`its weights file ${project.weights} is missing (expected at ${file})`]);
-    let read;
-    try {
-      read = readWeightsFile(file);
-    } catch (err) {
-      throw new ProjectError(path, [(err as Error).message]);
-    }
-    // A model Kiln cannot analyse (say, a layer type this version lacks) keeps its weights unchecked.
-    const model = modelWeightShapes(project.model);
-    if (model.ok) {
-      const problems = checkWeights(model.shapes, read.weights, read.shapes, project.weights);
-      if (problems.length > 0) throw new ProjectError(path, problems);
-    }
+    const read = readProjectWeights(path, project);
+    if (!read.ok) throw new ProjectError(path, read.problems);
     loaded.weights = read.weights;
   }
   return loaded;
+}
+
+/** The weights file a project names, read beside it and checked against its model. */
+export function readProjectWeights(path: string, project: ProjectFile): { ok: true; file: string; weights: Weights } | { ok: false; problems: string[] } {
+  if (project.weights === undefined) return { ok: false, problems: ['it names no weights file'] };
+  const file = join(dirname(path), project.weights);
+  if (!existsSync(file)) return { ok: false, problems: [`its weights file ${project.weights} is missing (expected at ${file})`] };
+  let read;
+  try {
+    read = readWeightsFile(file);
+  } catch (err) {
+    return { ok: false, problems: [(err as Error).message] };
+  }
+  // A model Kiln cannot analyse (say, a layer type this version lacks) keeps its weights unchecked.
+  const model = modelWeightShapes(project.model);
+  if (model.ok) {
+    const problems = checkWeights(model.shapes, read.weights, read.shapes, project.weights);
+    if (problems.length > 0) return { ok: false, problems };
+  }
+  return { ok: true, file, weights: read.weights };
 }
 
 /**

@@ -7,17 +7,22 @@
  * checkpoints/{last,best}.weights.npz, every file written atomically.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { isMapped, type MappedValues } from '../../../common/data/dataset.js';
 import { formatNpyShape, toFloat32, toInt32, type NpyData } from '../../../common/formats/npy.js';
 import { adaptNormalization, lowerModel, type EngineModelSpec, type EngineTensor, type ModelAnalysis, type ModelDoc, type TrainingConfig } from '../../../common/model/index.js';
 import { loadAddon, type BackendName, type NativeData, type NativeFitEvent, type NativeModel } from '../addon.js';
+import { readMapped } from '../data/readSamples.js';
 import { dataFingerprint } from './fingerprint.js';
 import { writeFileAtomic } from '../writeFileAtomic.js';
 import { BestCheckpoint, EarlyStopping, monitorDirection, ReduceLROnPlateau, type EpochLogs } from './callbacks.js';
 import { writeWeightsFile, type Weights } from './weightsFile.js';
 
-/** An array of samples packed along the first axis, with its full shape when known (from a .npy). */
-export type DataArray = NpyData | { shape: number[]; data: NpyData };
+/**
+ * An array of samples packed along the first axis, with its full shape when known (from a .npy);
+ * with a shape, its values may stay in a file the engine maps (data larger than memory).
+ */
+export type DataArray = NpyData | { shape: number[]; data: NpyData | MappedValues };
 
 /** One array per model input (x, in the model's input order) and per output (y, in output order). */
 export interface TrainingData {
@@ -42,6 +47,8 @@ export interface StepInfo {
   /** Running means over the epoch so far, Keras's names (loss, accuracy, ...). */
   logs: EpochLogs;
   seconds: number;
+  /** Seconds the step waited for its batch. */
+  dataWait: number;
 }
 
 export interface EpochInfo {
@@ -139,13 +146,19 @@ export function buildNativeModel(model: ModelDoc, training: TrainingConfig, weig
 const elements = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const withoutOnes = (shape: number[]) => shape.filter((d) => d !== 1).join(',');
 
+/** Values the engine takes: in memory, or in a file it maps. */
+type EngineArray = Float32Array | Int32Array | MappedValues;
+
+/** A file whose dtype is not the model's is converted in memory up to this size, refused above it. */
+const CONVERT_LIMIT_BYTES = 1 << 30;
+
 /** Engine-ready arrays for these tensors (inputs or targets), checked against their shapes. */
-function prepareArrays(arrays: DataArray[], tensors: EngineTensor[], what: string, kind: 'input' | 'output', names: string[]): { arrays: (Float32Array | Int32Array)[]; count: number } {
+function prepareArrays(arrays: DataArray[], tensors: EngineTensor[], what: string, kind: 'input' | 'output', names: string[], note: (message: string) => void): { arrays: EngineArray[]; count: number } {
   if (arrays.length !== tensors.length) {
     throw new TrainingError([`${what} has ${arrays.length} ${kind === 'input' ? 'x' : 'y'} array${arrays.length === 1 ? '' : 's'} but the model has ${tensors.length} ${kind}${tensors.length === 1 ? '' : 's'} (${names.join(', ')})`]);
   }
   let count = -1;
-  const out = arrays.map((a, i) => {
+  const out = arrays.map((a, i): EngineArray => {
     const t = tensors[i];
     const data = 'data' in a ? a.data : a;
     const shape = 'data' in a ? a.shape : undefined;
@@ -160,36 +173,93 @@ function prepareArrays(arrays: DataArray[], tensors: EngineTensor[], what: strin
     const n = data.length / per;
     if (count >= 0 && n !== count) throw new TrainingError([`${label} has ${n} samples but the other arrays have ${count}`]);
     count = n;
-    return t.dtype === 'int32' ? toInt32(data, label) : toFloat32(data);
+    const dtype = t.dtype === 'int32' ? 'int32' : 'float32';
+    if (isMapped(data)) {
+      if (data.dtype === dtype) return data;
+      // The engine maps a file as the model's dtype: another one is converted in memory, if it fits.
+      const file = basename(data.path);
+      const fix = `save it with arr.astype('${dtype}') to stream it from disk`;
+      if (data.length * 4 > CONVERT_LIMIT_BYTES) throw new TrainingError([`${label}: ${file} holds ${data.dtype} values but the model takes ${dtype}, and it is too large to convert in memory: ${fix}`]);
+      note(`${label}: ${file} holds ${data.dtype} values but the model takes ${dtype}, so Kiln converted it in memory: ${fix}`);
+      const values = readMapped(data, 0, data.length);
+      return dtype === 'int32' ? toInt32(values, label) : toFloat32(values);
+    }
+    return dtype === 'int32' ? toInt32(data, label) : toFloat32(data);
   });
   if (count === 0) throw new TrainingError([`${what} has no samples`]);
   return { arrays: out, count };
 }
 
 interface Prepared {
-  x: (Float32Array | Int32Array)[];
-  y: (Float32Array | Int32Array)[];
+  x: EngineArray[];
+  y: EngineArray[];
   count: number;
 }
 
-function prepare(data: TrainingData, spec: EngineModelSpec, analysis: ModelAnalysis, what: string, withTargets = true): Prepared {
+function prepare(data: TrainingData, spec: EngineModelSpec, analysis: ModelAnalysis, what: string, note: (message: string) => void, withTargets = true): Prepared {
   const layerName = (id: string) => analysis.order.find((o) => o.layer.id === id)?.layer.name ?? id;
-  const x = prepareArrays(data.x, spec.inputs, what, 'input', analysis.inputs.map(layerName));
+  const x = prepareArrays(data.x, spec.inputs, what, 'input', analysis.inputs.map(layerName), note);
   if (!withTargets) return { x: x.arrays, y: [], count: x.count };
-  const y = prepareArrays(data.y, spec.targets, what, 'output', analysis.outputs.map(layerName));
+  const y = prepareArrays(data.y, spec.targets, what, 'output', analysis.outputs.map(layerName), note);
   if (x.count !== y.count) throw new TrainingError([`${what} has ${x.count} samples of x but ${y.count} of y`]);
   return { x: x.arrays, y: y.arrays, count: x.count };
 }
 
-function sliceSamples(p: Prepared, spec: EngineModelSpec, from: number, to: number): Prepared {
-  const cut = (a: Float32Array | Int32Array, shape: number[]) => a.subarray(from * elements(shape), to * elements(shape));
-  return { x: p.x.map((a, i) => cut(a, spec.inputs[i].shape)), y: p.y.map((a, i) => cut(a, spec.targets[i].shape)), count: to - from };
+/** Samples [from, to) of an engine array: a view in memory, a narrower range of a mapped file. */
+function sliceArray(a: EngineArray, per: number, from: number, to: number): EngineArray {
+  if (!isMapped(a)) return a.subarray(from * per, to * per);
+  return { ...a, offset: a.offset + from * per * 4, length: (to - from) * per };
 }
 
+function sliceSamples(p: Prepared, spec: EngineModelSpec, from: number, to: number): Prepared {
+  return {
+    x: p.x.map((a, i) => sliceArray(a, elements(spec.inputs[i].shape), from, to)),
+    y: p.y.map((a, i) => sliceArray(a, elements(spec.targets[i].shape), from, to)),
+    count: to - from,
+  };
+}
+
+/** Elements [start, start + count) of an engine array, read from its file when mapped. */
+const readValues = (a: EngineArray, start: number, count: number) => (isMapped(a) ? readMapped(a, start, count) : a.subarray(start, start + count));
+
 /** Engine-ready data for evaluate/predict outside a run (the CLI's evaluate and predict). */
-export function prepareData(data: TrainingData, spec: EngineModelSpec, analysis: ModelAnalysis, what: string, withTargets = true): NativeData & { count: number } {
-  const p = prepare(data, spec, analysis, what, withTargets);
+export function prepareData(data: TrainingData, spec: EngineModelSpec, analysis: ModelAnalysis, what: string, withTargets = true, onNote: (message: string) => void = () => {}): NativeData & { count: number } {
+  const p = prepare(data, spec, analysis, what, onNote, withTargets);
   return withTargets ? { x: p.x, y: p.y, count: p.count } : { x: p.x, count: p.count };
+}
+
+/** Values per chunk when statistics or fingerprints read data (16 MiB of float32). */
+const CHUNK_VALUES = 1 << 22;
+
+/**
+ * adaptNormalization over chunks of whole samples, merged with Chan et al.'s pairwise update, so
+ * that inputs in a file are read a chunk at a time; data in memory goes the same way (one chunk
+ * when small), so both give the same statistics.
+ */
+function adaptInChunks(x: EngineArray, count: number, shape: number[], axis: number | null): { mean: Float32Array; variance: Float32Array; count: number } {
+  const per = elements(shape);
+  const samples = Math.max(1, Math.floor(CHUNK_VALUES / per));
+  let mean: Float64Array | undefined;
+  let m2 = new Float64Array(0);
+  let n = 0;
+  for (let start = 0; start < count; start += samples) {
+    const values = readValues(x, start * per, Math.min(samples, count - start) * per);
+    const part = adaptNormalization(toFloat32(values), shape, axis);
+    if (!mean) {
+      mean = Float64Array.from(part.mean);
+      m2 = Float64Array.from(part.variance, (v) => v * part.count);
+      n = part.count;
+      continue;
+    }
+    const total = n + part.count;
+    for (let c = 0; c < mean.length; c++) {
+      const delta = part.mean[c] - mean[c];
+      mean[c] += (delta * part.count) / total;
+      m2[c] += part.variance[c] * part.count + (delta * delta * n * part.count) / total;
+    }
+    n = total;
+  }
+  return { mean: Float32Array.from(mean!), variance: Float32Array.from(m2, (v) => v / n), count: n };
 }
 
 /**
@@ -211,8 +281,7 @@ function adaptNormalizationLayers(analysis: ModelAnalysis, spec: EngineModelSpec
       notes.push(`Normalization '${name}' does not read a model input, so Kiln cannot adapt it to the data: give it a mean and variance, or place it right after an Input`);
       continue;
     }
-    const x = train.x[inputIndex];
-    const stats = adaptNormalization(x instanceof Float32Array ? x : Float32Array.from(x), spec.inputs[inputIndex].shape, info.params.axis as number | null);
+    const stats = adaptInChunks(train.x[inputIndex], train.count, spec.inputs[inputIndex].shape, info.params.axis as number | null);
     weights[`${name}/mean`] = stats.mean;
     weights[`${name}/variance`] = stats.variance;
     if (params.has(`${name}/count`)) weights[`${name}/count`] = Float32Array.of(stats.count);
@@ -260,11 +329,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
   };
 
   const { model, spec, analysis } = buildNativeModel(options.model, training, options.initialWeights, options.backend);
-  const all = prepare(options.data, spec, analysis, 'the training data');
+  const all = prepare(options.data, spec, analysis, 'the training data', note);
   let train = all;
   let validation: Prepared | undefined;
   if (options.validation) {
-    validation = prepare(options.validation, spec, analysis, 'the validation data');
+    validation = prepare(options.validation, spec, analysis, 'the validation data', note);
   } else if (training.validationSplit > 0) {
     // Keras: the last fraction of the samples, taken before any shuffling.
     const splitAt = Math.floor(all.count * (1 - training.validationSplit));
@@ -274,7 +343,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     train = sliceSamples(all, spec, 0, splitAt);
     validation = sliceSamples(all, spec, splitAt, all.count);
   }
-  const test = options.test ? prepare(options.test, spec, analysis, 'the test data') : undefined;
+  const test = options.test ? prepare(options.test, spec, analysis, 'the test data', note) : undefined;
 
   // Callbacks: their monitors must be ones Kiln can rank.
   const available = new Set(['loss', ...spec.metrics.map((m) => m.name ?? m.type)]);
@@ -382,7 +451,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
             const total = sums.get('')!;
             const logs: EpochLogs = {};
             for (const [k, v] of sums) if (k !== '') logs[k] = v / total;
-            options.onStep({ epoch: epoch + 1, epochs: training.epochs, step, steps: stepsPerEpoch, logs, seconds: (Date.now() - started) / 1000 });
+            options.onStep({ epoch: epoch + 1, epochs: training.epochs, step, steps: stepsPerEpoch, logs, seconds: (Date.now() - started) / 1000, dataWait: e.dataWait });
           }
         }
       };

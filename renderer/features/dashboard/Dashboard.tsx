@@ -20,7 +20,7 @@ export function Dashboard() {
   const status = useRun((s) => s.status);
   const message = useRun((s) => s.message);
   const runId = useRun((s) => s.runId);
-  const epochs = useRun((s) => s.config.epochs);
+  const epochs = useRun((s) => s.config.training.epochs);
   const finalAccuracy = useRun((s) => s.finalAccuracy);
   const first = metrics.firstReceived();
   const last = metrics.last();

@@ -1,7 +1,8 @@
-import { useEditor } from '../../AppServices.js';
+import { useEditor, useServices } from '../../AppServices.js';
 
-/** Every problem shape inference found, under the canvas. */
+/** Every problem shape inference found, under the canvas; clicking one selects its layer. */
 export function IssuesList() {
+  const { editor } = useServices();
   const issues = useEditor((s) => s.report.issues);
   const layers = useEditor((s) => s.model.layers);
   const totalParams = useEditor((s) => s.totalParams);
@@ -18,7 +19,13 @@ export function IssuesList() {
       </div>
       <ul className="issues-list" data-testid="model-issues" data-count={issues.length}>
         {issues.map((issue, i) => (
-          <li key={`${issue.layerId ?? ''}:${i}`} className="issue" data-layer-id={issue.layerId ?? ''}>
+          <li
+            key={`${issue.layerId ?? ''}:${i}`}
+            className={issue.layerId ? 'issue clickable' : 'issue'}
+            data-layer-id={issue.layerId ?? ''}
+            title={issue.layerId ? 'Select this layer' : undefined}
+            onClick={() => issue.layerId && editor.getState().select([issue.layerId])}
+          >
             <span className="issue-icon" aria-hidden="true">
               !
             </span>

@@ -1,8 +1,7 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import type { LayerDoc } from '../../../common/model/index.js';
-import { useServices } from '../../AppServices.js';
-import { NumberField } from '../../components/NumberField.js';
+import type { LayerDoc, ParamValue } from '../../../common/model/index.js';
+import { formatParam } from './paramText.js';
 
 export interface LayerNodeData extends Record<string, unknown> {
   layer: LayerDoc;
@@ -10,95 +9,55 @@ export interface LayerNodeData extends Record<string, unknown> {
   outputShape: string | null;
   issues: string[];
   params: number | null;
-  hasInput: boolean;
-  hasOutput: boolean;
+  /** Input ports: 0 for an Input layer, 1, or (merge layers) one per connection plus a free one. */
+  ports: number;
+  /** Shading by measured cost (the profiler's heat map), 0..1; absent when none. */
+  heat?: number;
 }
 
 export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
 
-const ACTIVATIONS = ['linear', 'relu', 'softmax'];
+/** Parameters worth showing on the node: the ones the user set, the most telling first. */
+const KEY_PARAMS = ['units', 'filters', 'kernel_size', 'strides', 'pool_size', 'rate', 'activation', 'shape', 'output_dim', 'target_shape', 'axis', 'padding'];
 
-function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+function keyParams(layer: LayerDoc): [string, ParamValue][] {
+  const set = Object.entries(layer.params).filter(([k]) => k !== 'dtype');
+  const rank = (k: string) => (KEY_PARAMS.includes(k) ? KEY_PARAMS.indexOf(k) : KEY_PARAMS.length);
+  return set.sort((a, b) => rank(a[0]) - rank(b[0])).slice(0, 2);
 }
 
 function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
-  const { editor } = useServices();
-  const { layer, outputShape, issues, params } = data;
+  const { layer, outputShape, issues, params, ports } = data;
   const invalid = issues.length > 0;
   return (
     <div
       className={['layer-node', `layer-${layer.type.toLowerCase()}`, invalid ? 'has-issues' : '', selected ? 'selected' : ''].filter(Boolean).join(' ')}
       data-testid={`layer-node-${layer.id}`}
       data-invalid={invalid ? 'true' : 'false'}
+      title={invalid ? issues.join('\n') : undefined}
     >
-      {data.hasInput && <Handle type="target" position={Position.Left} isConnectable={false} className="layer-handle" />}
+      {Array.from({ length: ports }, (_, i) => (
+        <Handle key={i} id={`in-${i}`} type="target" position={Position.Top} className="layer-handle" style={ports > 1 ? { left: `${((i + 1) / (ports + 1)) * 100}%` } : undefined} />
+      ))}
       <div className="layer-head">
         <span className="layer-type">{layer.type}</span>
         <span className="layer-name" title={layer.name}>
           {layer.name}
         </span>
       </div>
-      <div className="layer-body">
-        {layer.type === 'Input' && (
-          <div className="layer-row">
-            <span className="row-label">shape</span>
-            <span className="row-value mono">({(layer.params.shape as number[]).join(', ')}{(layer.params.shape as number[]).length === 1 ? ',' : ''})</span>
-          </div>
-        )}
-        {layer.type === 'Dense' && (
-          <>
-            <div className="layer-row">
-              <label className="row-label" htmlFor={`units-${layer.id}`}>
-                units
-              </label>
-              <NumberField
-                id={`units-${layer.id}`}
-                className="nodrag node-input"
-                testId={`units-input-${layer.id}`}
-                min={1}
-                step={1}
-                value={layer.params.units as number}
-                problem={issues.find((m) => m.includes('units')) ?? null}
-                onValueChange={(units) => editor.getState().setUnits(layer.id, units)}
-              />
-            </div>
-            <div className="layer-row">
-              <label className="row-label" htmlFor={`activation-${layer.id}`}>
-                activation
-              </label>
-              <select
-                id={`activation-${layer.id}`}
-                className="nodrag node-input"
-                data-testid={`activation-select-${layer.id}`}
-                value={String(layer.params.activation ?? 'linear')}
-                onChange={(event) => editor.getState().setActivation(layer.id, event.target.value)}
-              >
-                {ACTIVATIONS.map((a) => (
-                  <option key={a} value={a}>
-                    {a}
-                  </option>
-                ))}
-              </select>
-            </div>
-          </>
-        )}
-      </div>
+      {keyParams(layer).length > 0 && (
+        <div className="layer-keys mono" title={keyParams(layer).map(([k, v]) => `${k}=${formatParam(v)}`).join(', ')}>
+          {keyParams(layer).map(([k, v]) => `${k} ${formatParam(v)}`).join(' · ')}
+        </div>
+      )}
       <div className="layer-foot">
-        <span className="row-label">output</span>
         <span className="row-value mono" data-testid={`output-shape-${layer.id}`}>
           {outputShape ?? '?'}
         </span>
-        {params !== null && <span className="layer-params">{formatCount(params)} params</span>}
+        {params !== null && params > 0 && <span className="layer-params">{params.toLocaleString('en-US')} params</span>}
       </div>
-      {invalid && (
-        <ul className="layer-issues">
-          {issues.map((message) => (
-            <li key={message}>{message}</li>
-          ))}
-        </ul>
-      )}
-      {data.hasOutput && <Handle type="source" position={Position.Right} isConnectable={false} className="layer-handle" />}
+      {data.heat !== undefined && <div className="layer-heat" style={{ opacity: 0.15 + 0.6 * data.heat }} />}
+      <Handle type="source" id="out" position={Position.Bottom} className="layer-handle" />
     </div>
   );
 }

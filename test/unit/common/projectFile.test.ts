@@ -1,6 +1,6 @@
 // The project file: validation with field paths, defaults, migrations, newer versions refused.
 import { describe, expect, it } from 'vitest';
-import { defaultModel, defaultTrainingConfig } from '../../../common/model/index.js';
+import { analyzeModel, defaultModel, defaultTrainingConfig, lowerModel, type ModelDoc } from '../../../common/model/index.js';
 import { newProject, parseProject, projectName, serializeProject, validateTrainingConfig, weightsFileFor } from '../../../common/project/projectFile.js';
 
 const errorsOf = (doc: unknown) => {
@@ -64,6 +64,51 @@ describe('project files', () => {
         reduceLROnPlateau: { monitor: 'val_loss', factor: 0.1, patience: 10, minDelta: 1e-4, cooldown: 0, minLr: 0 },
       },
     });
+  });
+
+  it("keeps the editor's layout: positions and groups round-trip", () => {
+    const model: ModelDoc = {
+      ...defaultModel(),
+      layout: {
+        positions: { input: { x: 0, y: 0 }, dense_1: { x: 0, y: 120 }, dense_2: { x: 12.5, y: 240 } },
+        groups: [{ id: 'group', name: 'head', layerIds: ['dense_1', 'dense_2'], collapsed: true }],
+      },
+    };
+    const project = newProject(model);
+    expect(parseProject(serializeProject(project))).toEqual({ ok: true, project });
+  });
+
+  it('names the path of every bad layout field', () => {
+    const layout = {
+      positions: { input: { x: 0, y: '1' }, dense_1: [], ghost: { x: 0, y: 0 }, dense_2: { x: 0, y: 0, z: 1 } },
+      groups: [
+        { id: 'g', name: 'head', layerIds: ['dense_2', 'gone', 3], collapsed: 'yes' },
+        { id: 'g', name: '', layerIds: 'dense_1', collapsed: false },
+        7,
+      ],
+      zoom: 2,
+    };
+    expect(errorsOf({ format: 'kiln-project', version: 2, model: { ...defaultModel(), layout }, training: defaultTrainingConfig() })).toEqual([
+      'model.layout.zoom is not a known field (known: positions, groups)',
+      'model.layout.positions.input.y must be a number, not "1"',
+      'model.layout.positions.dense_1 must be an object, not a list',
+      'model.layout.positions.ghost names no layer of the model ("ghost"): remove it',
+      'model.layout.positions.dense_2.z is not a known field (known: x, y)',
+      'model.layout.groups[0].collapsed must be true or false, not "yes"',
+      'model.layout.groups[0].layerIds[1] names no layer of the model ("gone"): remove it',
+      'model.layout.groups[0].layerIds[2] must be a string, not 3',
+      'model.layout.groups[1].id repeats the group id "g": give each group its own',
+      'model.layout.groups[1].name must not be empty',
+      'model.layout.groups[1].layerIds must be a list of layer ids, not "dense_1"',
+      'model.layout.groups[2] must be an object, not 7',
+    ]);
+    expect(errorsOf({ format: 'kiln-project', version: 2, model: { ...defaultModel(), layout: [] }, training: defaultTrainingConfig() })).toEqual(['model.layout must be an object, not a list']);
+  });
+
+  it('leaves the engine blind to the layout', () => {
+    const laidOut: ModelDoc = { ...defaultModel(), layout: { positions: { input: { x: 1, y: 2 } }, groups: [{ id: 'g', name: 'all', layerIds: ['input'], collapsed: false }] } };
+    expect(analyzeModel(laidOut)).toEqual(analyzeModel(defaultModel()));
+    expect(lowerModel(laidOut, defaultTrainingConfig())).toEqual(lowerModel(defaultModel(), defaultTrainingConfig()));
   });
 
   it('derives file names from the project name', () => {

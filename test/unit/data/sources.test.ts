@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { checkDataFitsModel } from '../../../common/data/checkLabels.js';
 import { loadCsv, splitCsvRows } from '../../../common/data/csvTable.js';
-import { checkTrainable, DataError, splitIndices, type Dataset } from '../../../common/data/dataset.js';
+import { checkTrainable, DataError, splitIndices, type DataTensor, type DataValues, type Dataset } from '../../../common/data/dataset.js';
 import { resizeBilinear, toChannels } from '../../../common/data/image.js';
 import { parseIdx } from '../../../common/data/idx.js';
 import { RandomState, shuffledIndices } from '../../../common/data/random.js';
 import { TextVectorizer } from '../../../common/data/text.js';
 import { analyzeModel, defaultTrainingConfig, type ModelDoc } from '../../../common/model/index.js';
+
+/** The values of a tensor that a source built in memory (CSV features). */
+const inMemory = (t: DataTensor) => t.data as DataValues;
 
 describe('RandomState (NumPy legacy MT19937)', () => {
   it('matches np.random.RandomState bit for bit', () => {
@@ -42,11 +45,11 @@ describe('CSV tables', () => {
     const s = loadCsv('size,color,kind\n1,red,cat\n3,blue,dog\n5,red,cat\n7,blue,dog\n', { standardize: false });
     expect(s.train.featureNames).toEqual(['size', 'color=blue', 'color=red']);
     expect(s.train.classNames).toEqual(['cat', 'dog']);
-    expect(Array.from(s.train.x[0].data)).toEqual([1, 0, 1, 3, 1, 0, 5, 0, 1, 7, 1, 0]);
+    expect(Array.from(inMemory(s.train.x[0]))).toEqual([1, 0, 1, 3, 1, 0, 5, 0, 1, 7, 1, 0]);
     expect(Array.from(s.train.y[0].data)).toEqual([0, 1, 0, 1]);
     expect(s.train.y[0].data).toBeInstanceOf(Int32Array);
     const idx = loadCsv('size,color,kind\n1,red,cat\n3,blue,dog\n', { categorical: 'index', standardize: false });
-    expect(Array.from(idx.train.x[0].data)).toEqual([1, 1, 3, 0]);
+    expect(Array.from(inMemory(idx.train.x[0]))).toEqual([1, 1, 3, 0]);
     // No header: every row is data.
     const nh = loadCsv('1,2,0\n3,4,1\n5,6,1\n', { standardize: false });
     expect(nh.train.count).toBe(3);
@@ -64,7 +67,7 @@ describe('CSV tables', () => {
     const trainX = [6, 3, 0, 4, 5, 2, 1, 9];
     const mean = trainX.reduce((a, b) => a + b) / 8;
     expect(s.preprocessing!.standardize!.mean[0]).toBeCloseTo(mean, 6);
-    const col0 = Array.from({ length: 8 }, (_, i) => s.train.x[0].data[i * 2]);
+    const col0 = Array.from({ length: 8 }, (_, i) => inMemory(s.train.x[0])[i * 2]);
     expect(col0.reduce((a, b) => a + b) / 8).toBeCloseTo(0, 5);
     expect(() => loadCsv(text, { target: 'w' }, 'd.csv')).toThrow('d.csv has no column "w": its columns are "x", "y", "z"');
   });
@@ -76,10 +79,10 @@ describe('CSV tables', () => {
     expect(dropped.train.notes[0]).toMatch(/dropped 2 rows with missing values \(first at line 3\)/);
     const filled = loadCsv(text, { missing: 'mean', standardize: false });
     expect(filled.train.count).toBe(4);
-    expect(filled.train.x[0].data[3]).toBeCloseTo(3);  // mean of 1, 3, 5
+    expect(inMemory(filled.train.x[0])[3]).toBeCloseTo(3);  // mean of 1, 3, 5
     expect(filled.train.notes.join(' ')).toMatch(/filled 1 missing "a" value with the mean 3/);
     const constant = loadCsv(text, { missing: 'constant', fillValue: -1, standardize: false, categorical: 'index' });
-    expect(Array.from(constant.train.x[0].data)).toEqual([1, 0, -1, 1, 3, 2, 5, 0]);  // b: x=0, y=1, the fill '-1' a new category 2
+    expect(Array.from(inMemory(constant.train.x[0]))).toEqual([1, 0, -1, 1, 3, 2, 5, 0]);  // b: x=0, y=1, the fill '-1' a new category 2
   });
 
   it('keeps integer labels from 0 as they are, maps others in numeric order', () => {

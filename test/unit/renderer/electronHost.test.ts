@@ -34,6 +34,18 @@ class FakeBridge implements KilnBridge {
     });
   }
 
+  /** The system dialog, answered by the test. */
+  pickedPath: string | null = null;
+  async pickDataPath(): Promise<string | null> {
+    return this.pickedPath;
+  }
+  async pickProjectToOpen(): Promise<string | null> {
+    return this.pickedPath;
+  }
+  async pickProjectSavePath(): Promise<string | null> {
+    return this.pickedPath;
+  }
+
   sendToEngine(text: string): void {
     this.pageSide.send(text);
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DatasetInfo, EngineInfo, IEngineService, RunEnd, TrainRequest } from '../../../common/contract/index.js';
-import { defaultModel } from '../../../common/model/index.js';
+import type { DatasetInfo, DataSummary, EngineInfo, IEngineService, RunEnd, TrainRequest } from '../../../common/contract/index.js';
+import { defaultModel, defaultTrainingConfig } from '../../../common/model/index.js';
 import { MemoryTransport, RpcServer, ServiceError } from '../../../common/rpc/index.js';
 import { createRpcHost, type RpcHostAdapter } from '../../../renderer/host/rpcHost.js';
 import { createEditorStore } from '../../../renderer/stores/editorStore.js';
@@ -21,6 +21,9 @@ class FakeEngine implements IEngineService {
   }
   async listDatasets(): Promise<DatasetInfo[]> {
     return [IRIS];
+  }
+  async inspectData(): Promise<DataSummary> {
+    throw new ServiceError('UNUSED', 'the run store does not read data');
   }
   async startRun(request: TrainRequest): Promise<{ runId: string }> {
     if (this.failStart) throw this.failStart;
@@ -50,7 +53,7 @@ function makeRig(): Rig {
   const host = createRpcHost('test', clientSide);
   const metrics = new MetricsBuffer(1000);
   const editor = createEditorStore();
-  const run = createRunStore({ host, metrics, getModel: () => editor.getState().model, config: { epochs: 3 } });
+  const run = createRunStore({ host, metrics, getModel: () => editor.getState().model, config: { training: { ...defaultTrainingConfig(), epochs: 3 } } });
   const rig = { engine, server, host, metrics, run, serverSide };
   rigs.push(rig);
   return rig;
@@ -80,7 +83,7 @@ describe('runStore over rpcHost', () => {
     await run.getState().train();
     expect(engine.requests).toHaveLength(1);
     expect(engine.requests[0].model).toEqual(defaultModel());
-    expect(engine.requests[0].config).toEqual({ dataset: 'iris', epochs: 3, batchSize: 16, learningRate: 0.05, seed: 1 });
+    expect(engine.requests[0].config).toEqual({ dataset: 'sample:iris', training: { ...defaultTrainingConfig(), epochs: 3 } });
     expect(run.getState().status).toBe('training');
     expect(run.getState().runId).toBe('run-1');
   });

@@ -1,0 +1,60 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+
+export type Theme = 'dark' | 'light';
+/** The right-hand pane's views. */
+export type SideTab = 'layer' | 'data' | 'training' | 'summary' | 'code' | 'run';
+
+export interface UiState {
+  theme: Theme;
+  sideTab: SideTab;
+  /** The keyboard-shortcut overlay. */
+  helpOpen: boolean;
+  /** Why the last editing action was refused (or other news for the user), until dismissed. */
+  notice: string | null;
+  /** Shows a refusal (null clears it): the editor's actions return one or null. */
+  say(message: string | null): void;
+  setTheme(theme: Theme): void;
+  toggleTheme(): void;
+  showTab(tab: SideTab): void;
+  setHelpOpen(open: boolean): void;
+}
+
+export type UiStore = StoreApi<UiState>;
+
+/** Where the choices that outlive a session are kept (the browser's localStorage, or nothing). */
+export interface UiMemory {
+  get(key: string): string | null;
+  set(key: string, value: string): void;
+}
+
+const THEME_KEY = 'kiln.theme';
+
+/** View state that is not part of any document: theme, which side tab shows, overlays. */
+export function createUiStore(memory?: UiMemory, onTheme?: (theme: Theme) => void): UiStore {
+  const saved = memory?.get(THEME_KEY);
+  const theme: Theme = saved === 'light' ? 'light' : 'dark';
+  onTheme?.(theme);
+  return createStore<UiState>()((set, get) => ({
+    theme,
+    sideTab: 'data',
+    helpOpen: false,
+    notice: null,
+    say(message) {
+      set({ notice: message });
+    },
+    setTheme(next) {
+      memory?.set(THEME_KEY, next);
+      onTheme?.(next);
+      set({ theme: next });
+    },
+    toggleTheme() {
+      get().setTheme(get().theme === 'dark' ? 'light' : 'dark');
+    },
+    showTab(tab) {
+      set({ sideTab: tab });
+    },
+    setHelpOpen(open) {
+      set({ helpOpen: open });
+    },
+  }));
+}
