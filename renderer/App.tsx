@@ -1,6 +1,6 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import { useEffect } from 'react';
-import { useProject, useRun, useServices, useUi } from './AppServices.js';
+import { useEffect, useMemo } from 'react';
+import { useEditor, useProject, useRun, useServices, useUi } from './AppServices.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { ProjectBanners } from './components/ProjectBanners.js';
 import { Toolbar } from './components/Toolbar.js';
@@ -14,6 +14,8 @@ import { Palette } from './features/editor/Palette.js';
 import { SHORTCUTS, typingInField } from './features/editor/shortcuts.js';
 import { SummaryPanel } from './features/summary/SummaryPanel.js';
 import { TrainingForm } from './features/training/TrainingForm.js';
+import type { Point } from '../common/model/index.js';
+import { DEFAULT_NODE_SIZE } from './stores/editorStore.js';
 import type { SideTab } from './stores/uiStore.js';
 
 const TABS: { id: SideTab; label: string }[] = [
@@ -71,9 +73,18 @@ function useShortcuts(say: (message: string | null) => void) {
   }, [services, flow, say]);
 }
 
+/** A free spot for a block inserted without a drop point: right of the graph, at its top. */
+function besideGraph(positions: ReadonlyMap<string, Point>): Point {
+  const all = [...positions.values()];
+  if (all.length === 0) return { x: 0, y: 0 };
+  return { x: Math.max(...all.map((p) => p.x)) + DEFAULT_NODE_SIZE.width + 60, y: Math.min(...all.map((p) => p.y)) };
+}
+
 function Workspace() {
   const { editor, ui } = useServices();
   const notice = useUi((s) => s.notice);
+  const blocks = useEditor((s) => s.blocks);
+  const blockNames = useMemo(() => blocks.map((b) => b.name), [blocks]);
   const say = ui.getState().say;
   useShortcuts(say);
   const title = useProject((s) => s.title);
@@ -87,7 +98,7 @@ function Workspace() {
   }), [editor, ui]);
   return (
     <main className="workspace">
-      <Palette onAdd={(type) => say(editor.getState().addLayer(type))} />
+      <Palette onAdd={(type) => say(editor.getState().addLayer(type))} blocks={blockNames} onInsertBlock={(name) => say(editor.getState().insertBlock(name, besideGraph(editor.getState().positions)))} />
       <div className="editor-pane">
         <ModelCanvas onMessage={say} />
         {notice && (

@@ -1,5 +1,33 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useProject, useServices } from '../AppServices.js';
+
+/** Where to save, asked in the page (the browser host on this machine has no save dialog). */
+function SavePrompt({ suggested }: { suggested: string }) {
+  const { project } = useServices();
+  const [path, setPath] = useState(suggested);
+  return (
+    <form
+      className="banner"
+      data-testid="save-prompt"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void project.getState().saveAs(path);
+      }}
+    >
+      <span>Save the project as</span>
+      <input className="text-field mono" data-testid="save-path" value={path} spellCheck={false} onChange={(e) => setPath(e.target.value)} />
+      <button type="submit" className="button button-primary" data-testid="save-confirm">
+        Save
+      </button>
+      <button type="button" className="button" onClick={() => project.getState().download()}>
+        Download instead
+      </button>
+      <button type="button" className="button" onClick={() => project.getState().cancelSavePrompt()}>
+        Cancel
+      </button>
+    </form>
+  );
+}
 
 /** The project's questions and news: a document to recover after a crash, where to save (browser), what a save or open did. */
 export function ProjectBanners() {
@@ -8,8 +36,6 @@ export function ProjectBanners() {
   const savePrompt = useProject((s) => s.savePrompt);
   const status = useProject((s) => s.status);
   const message = useProject((s) => s.message);
-  const [path, setPath] = useState('');
-  useEffect(() => setPath(savePrompt?.suggestedPath ?? ''), [savePrompt]);
   return (
     <>
       {recovered && (
@@ -25,28 +51,8 @@ export function ProjectBanners() {
           </button>
         </div>
       )}
-      {savePrompt && (
-        <form
-          className="banner"
-          data-testid="save-prompt"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void project.getState().saveAs(path);
-          }}
-        >
-          <span>Save the project as</span>
-          <input className="text-field mono" data-testid="save-path" value={path} spellCheck={false} onChange={(e) => setPath(e.target.value)} />
-          <button type="submit" className="button button-primary" data-testid="save-confirm">
-            Save
-          </button>
-          <button type="button" className="button" onClick={() => project.getState().download()}>
-            Download instead
-          </button>
-          <button type="button" className="button" onClick={() => project.getState().cancelSavePrompt()}>
-            Cancel
-          </button>
-        </form>
-      )}
+      {savePrompt && <SavePrompt suggested={savePrompt.suggestedPath} />}
+
       {message && status === 'failed' && (
         <div className="banner error" role="alert" data-testid="project-message">
           {message}

@@ -31,6 +31,8 @@ export function Toolbar() {
   const undoLabel = useEditor((s) => s.undoLabel);
   const redoLabel = useEditor((s) => s.redoLabel);
   const selection = useEditor((s) => s.selection);
+  // The group the selection lies in, for the group actions.
+  const group = useEditor((s) => s.model.layout?.groups?.find((g) => s.selection.length > 0 && s.selection.every((id) => g.layerIds.includes(id))));
   const name = useProject((s) => s.name);
   const dirty = useProject((s) => s.dirty);
   const recent = useProject((s) => s.recent);
@@ -82,6 +84,12 @@ export function Toolbar() {
           { label: 'Align tops', disabled: selection.length < 2, onSelect: () => say(editor.getState().align(selection, 'top')) },
           'separator',
           { label: 'Group selection', hint: 'Ctrl+G', disabled: selection.length === 0, testId: 'menu-group', onSelect: () => say(editor.getState().group(selection)) },
+          { label: group?.collapsed ? `Expand '${group.name}'` : `Collapse ${group ? `'${group.name}'` : 'group'}`, disabled: !group, testId: 'menu-collapse', onSelect: () => group && say(editor.getState().toggleGroupCollapsed(group.id)) },
+          {
+            label: `Save ${group ? `'${group.name}'` : 'group'} as a block`, disabled: !group, testId: 'menu-save-block',
+            onSelect: () => group && say(editor.getState().saveGroupAsBlock(group.id) ?? `Saved '${group.name}' as a block: it is under Blocks in the palette.`),
+          },
+          { label: 'Ungroup', disabled: !group, onSelect: () => group && say(editor.getState().ungroup(group.id)) },
         ]}
       />
       <div className="toolbar-spacer" />

@@ -1,5 +1,5 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { GroupDoc } from '../../../common/model/index.js';
 
 export interface GroupNodeData extends Record<string, unknown> {
@@ -9,6 +9,8 @@ export interface GroupNodeData extends Record<string, unknown> {
   params?: number;
   invalid?: boolean;
   onToggle(): void;
+  /** Renames the group; the reason when refused. */
+  onRename(name: string): string | null;
 }
 
 export type GroupFrameNode = Node<GroupNodeData, 'groupFrame'>;
@@ -16,13 +18,28 @@ export type GroupBlockNode = Node<GroupNodeData, 'groupBlock'>;
 
 /** The frame drawn behind an expanded group's layers, with its name and a collapse button. */
 function GroupFrameView({ data }: NodeProps<GroupFrameNode>) {
+  const [name, setName] = useState(data.group.name);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => setName(data.group.name), [data.group.name]);
+  const commit = () => setProblem(name === data.group.name ? null : data.onRename(name.trim()));
   return (
     <div className="group-frame" data-testid={`group-frame-${data.group.id}`}>
       <div className="group-head">
-        <button type="button" className="group-toggle nodrag" title="Collapse the group into one block" onClick={data.onToggle}>
+        <button type="button" className="group-toggle nodrag" title="Collapse the group into one block" data-testid={`group-collapse-${data.group.id}`} onClick={data.onToggle}>
           ▾
         </button>
-        <span>{data.group.name}</span>
+        <input
+          className={problem ? 'group-name nodrag invalid' : 'group-name nodrag'}
+          value={name}
+          title={problem ?? 'The group\'s name (also the name of a block saved from it)'}
+          aria-label="Group name"
+          data-testid={`group-name-${data.group.id}`}
+          onChange={(e) => setName(e.target.value)}
+          onBlur={commit}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit();
+          }}
+        />
       </div>
     </div>
   );

@@ -18,7 +18,7 @@ import { edgeKey } from '../../stores/editorStore.js';
 import { blockId, buildFlow, type FlowNode } from './flowElements.js';
 import { GroupBlock, GroupFrame } from './GroupNodes.js';
 import { LayerNode } from './LayerNode.js';
-import { LAYER_DRAG_TYPE } from './Palette.js';
+import { BLOCK_DRAG_TYPE, LAYER_DRAG_TYPE } from './Palette.js';
 import { ShapeEdge, type ShapeFlowEdge } from './ShapeEdge.js';
 
 const nodeTypes = { layer: LayerNode, groupFrame: GroupFrame, groupBlock: GroupBlock };
@@ -48,6 +48,7 @@ export function ModelCanvas({ onMessage }: { onMessage(message: string | null): 
   const callbacks = useMemo(
     () => ({
       toggleGroup: (id: string) => onMessage(editor.getState().toggleGroupCollapsed(id)),
+      renameGroup: (id: string, name: string) => editor.getState().renameGroup(id, name),
       insertOnEdge: (edge: EdgeDoc, type: string) => onMessage(editor.getState().insertLayerOnEdge(type, edge)),
     }),
     [editor, onMessage],
@@ -137,17 +138,19 @@ export function ModelCanvas({ onMessage }: { onMessage(message: string | null): 
   }, [editor, onMessage]);
 
   const onDragOver = useCallback((e: DragEvent) => {
-    if (!e.dataTransfer.types.includes(LAYER_DRAG_TYPE)) return;
+    if (!e.dataTransfer.types.includes(LAYER_DRAG_TYPE) && !e.dataTransfer.types.includes(BLOCK_DRAG_TYPE)) return;
     e.preventDefault();
     e.dataTransfer.dropEffect = 'copy';
   }, []);
 
   const onDrop = useCallback((e: DragEvent) => {
     const type = e.dataTransfer.getData(LAYER_DRAG_TYPE);
-    if (!type) return;
+    const block = e.dataTransfer.getData(BLOCK_DRAG_TYPE);
+    if (!type && !block) return;
     e.preventDefault();
     const at = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-    onMessage(editor.getState().addLayer(type, { x: Math.round(at.x - 100), y: Math.round(at.y - 20) }));
+    const where = { x: Math.round(at.x - 100), y: Math.round(at.y - 20) };
+    onMessage(type ? editor.getState().addLayer(type, where) : editor.getState().insertBlock(block, where));
   }, [editor, flow, onMessage]);
 
   // Zoom to fit when a different document arrives (new project, template, import).

@@ -3,6 +3,8 @@ import { LAYERS, type LayerCategory, type LayerDef } from '../../../common/model
 
 /** The drag payload's type: the Keras class name of the layer being placed. */
 export const LAYER_DRAG_TYPE = 'application/x-kiln-layer';
+/** The drag payload's type: the name of a saved block being placed. */
+export const BLOCK_DRAG_TYPE = 'application/x-kiln-block';
 
 /** The palette's groups, in the issue's order. */
 const CATEGORIES: LayerCategory[] = ['Core', 'Convolution', 'Pooling', 'Normalization', 'Regularization', 'Merge', 'Reshape', 'Activation', 'Preprocessing'];
@@ -17,7 +19,7 @@ function matches(def: LayerDef, query: string): boolean {
  * Every layer in the catalogue, grouped and searchable. Drag one onto the canvas (or onto an edge
  * to insert it there); double-click or Enter adds it below the selection.
  */
-export function Palette({ onAdd }: { onAdd(type: string): void }) {
+export function Palette({ onAdd, blocks, onInsertBlock }: { onAdd(type: string): void; blocks: readonly string[]; onInsertBlock(name: string): void }) {
   const [query, setQuery] = useState('');
   const groups = useMemo(() => {
     const defs = [...LAYERS.values()].filter((d) => matches(d, query.trim()));
@@ -68,6 +70,32 @@ export function Palette({ onAdd }: { onAdd(type: string): void }) {
           </section>
         ))}
         {groups.length === 0 && <div className="muted palette-empty">No layer matches “{query}”.</div>}
+        {blocks.length > 0 && (
+          <section className="palette-group">
+            <h3>Blocks</h3>
+            {blocks.map((name) => (
+              <div
+                key={name}
+                className="palette-item palette-block"
+                role="button"
+                tabIndex={0}
+                draggable
+                title={`Insert a copy of the block '${name}'`}
+                data-testid={`palette-block-${name}`}
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(BLOCK_DRAG_TYPE, name);
+                  e.dataTransfer.effectAllowed = 'copy';
+                }}
+                onDoubleClick={() => onInsertBlock(name)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') onInsertBlock(name);
+                }}
+              >
+                {name}
+              </div>
+            ))}
+          </section>
+        )}
       </div>
     </nav>
   );

@@ -20,6 +20,7 @@ const FRAME_HEAD = 28;
 
 export interface FlowCallbacks {
   toggleGroup(groupId: string): void;
+  renameGroup(groupId: string, name: string): string | null;
   insertOnEdge(edge: EdgeDoc, type: string): void;
 }
 
@@ -47,19 +48,24 @@ export function buildFlow(s: State, cb: FlowCallbacks): { nodes: FlowNode[]; edg
     const pts = g.layerIds.map((id) => s.positions.get(id)).filter((p) => p !== undefined);
     if (pts.length === 0) continue;
     const box = bounds(pts);
-    const onToggle = () => cb.toggleGroup(g.id);
+    const actions = {
+      onToggle: () => cb.toggleGroup(g.id),
+      onRename: (name: string) => cb.renameGroup(g.id, name),
+    };
     if (g.collapsed) {
-      const exits = g.layerIds.filter((id) => s.model.edges.every((e) => e.from !== id || g.layerIds.includes(e.to)));
+      // What the block outputs: its layers read from outside it (or read by nothing).
+      const reads = (id: string) => s.model.edges.filter((e) => e.from === id);
+      const exits = g.layerIds.filter((id) => reads(id).length === 0 || reads(id).some((e) => !g.layerIds.includes(e.to)));
       const shape = exits.length === 1 ? s.report.shapes.get(exits[0]) : undefined;
       nodes.push({
         id: blockId(g.id), type: 'groupBlock', position: { x: box.x, y: box.y }, selected: g.layerIds.every((id) => selected.has(id)),
-        data: { group: g, onToggle, outputShape: shape ? formatShape(shape) : null, params: g.layerIds.reduce((a, id) => a + (s.paramCounts.get(id) ?? 0), 0), invalid: g.layerIds.some((id) => s.issuesByLayer.has(id)) },
+        data: { group: g, ...actions, outputShape: shape ? formatShape(shape) : null, params: g.layerIds.reduce((a, id) => a + (s.paramCounts.get(id) ?? 0), 0), invalid: g.layerIds.some((id) => s.issuesByLayer.has(id)) },
       });
     } else {
       nodes.push({
         id: frameId(g.id), type: 'groupFrame', position: { x: box.x - FRAME_PAD, y: box.y - FRAME_PAD - FRAME_HEAD }, draggable: false, selectable: false, zIndex: -1,
         style: { width: box.width + 2 * FRAME_PAD, height: box.height + 2 * FRAME_PAD + FRAME_HEAD },
-        data: { group: g, onToggle },
+        data: { group: g, ...actions },
       });
     }
   }
