@@ -102,7 +102,7 @@ export class EngineService implements IEngineService {
       signal: controller.signal,
       onStep: (s) => {
         steps = (s.epoch - 1) * s.steps + s.step;
-        batcher.add([{ step: steps, epoch: s.epoch - 1, loss: s.logs.loss, ...(s.dataWait !== undefined ? { dataWait: s.dataWait } : {}) }]);
+        batcher.add([{ step: steps, epoch: s.epoch - 1, loss: s.batch.loss, ...(s.dataWait !== undefined ? { dataWait: s.dataWait } : {}) }]);
       },
     }).then(
       (r): RunEnd => ({

@@ -46,6 +46,8 @@ export interface StepInfo {
   steps: number;
   /** Running means over the epoch so far, Keras's names (loss, accuracy, ...). */
   logs: EpochLogs;
+  /** This step's own batch values (loss and metrics), for per-step charts. */
+  batch: EpochLogs;
   seconds: number;
   /** Seconds the step waited for its batch. */
   dataWait: number;
@@ -451,7 +453,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
             const total = sums.get('')!;
             const logs: EpochLogs = {};
             for (const [k, v] of sums) if (k !== '') logs[k] = v / total;
-            options.onStep({ epoch: epoch + 1, epochs: training.epochs, step, steps: stepsPerEpoch, logs, seconds: (Date.now() - started) / 1000, dataWait: e.dataWait });
+            options.onStep({ epoch: epoch + 1, epochs: training.epochs, step, steps: stepsPerEpoch, logs, batch: { loss: e.loss, ...e.metrics }, seconds: (Date.now() - started) / 1000, dataWait: e.dataWait });
           }
         }
       };
