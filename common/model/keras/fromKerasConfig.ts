@@ -136,6 +136,7 @@ function harmless(key: string, v: unknown): boolean {
     case 'dilation_rate': return allOnes(v);
     case 'groups': case 'depth_multiplier': return v === 1;
     case 'axis': return v === -1 || (Array.isArray(v) && v.length === 1 && v[0] === -1);
+    case 'rms_scaling': return v === false;
     case 'mask_zero': case 'sparse': case 'ragged': case 'optional': case 'synchronized': case 'renorm': case 'invert': case 'lora_enabled': return v === false || v === null;
     case 'noise_shape': case 'lora_rank': case 'lora_alpha': case 'quantization_config': case 'renorm_clipping': case 'virtual_batch_size': case 'adjustment': return v === null;
     // Only randomness, Keras 2's Embedding length (Input carries it) or implementation choices.
@@ -163,6 +164,9 @@ class Converter {
       return doc;
     }
     doc.params.shape = raw.slice(1);
+    // Token ids come in as int32 (Keras's int64 too: Kiln computes on 32 bits).
+    const dtype = typeof cfg.dtype === 'string' ? cfg.dtype : isObj(cfg.dtype) && isObj(cfg.dtype.config) ? str(cfg.dtype.config.name) : undefined;
+    if (dtype !== undefined && /^u?int/.test(dtype)) doc.params.dtype = 'int32';
     if (raw.slice(1).some((d) => d === null)) {
       this.report(name, `Input '${name}' has a variable-size axis in its shape ${describe(raw)}: Kiln needs a fixed size on every axis but the batch; rebuild the Keras model with keras.Input(shape=(...)) of fixed sizes`);
     }
@@ -236,6 +240,10 @@ class Converter {
     }
     if (spec?.kind === 'activation' && typeof value !== 'string' && value !== null) {
       problem(`has activation ${describe(value)}, which Kiln does not support: use a built-in activation by name`);
+      return;
+    }
+    if (spec?.kind === 'int' && spec.nullable && Array.isArray(value) && value.length === 0) {
+      doc.params[key] = null;  // Keras writes Normalization's axis=None as []
       return;
     }
     if (spec?.kind === 'int' && Array.isArray(value) && value.length === 1 && typeof value[0] === 'number') {
@@ -343,7 +351,8 @@ function functional(cfg: Obj, conv: Converter): ModelDoc {
     }
     const { inputs, kwargs } = callInputs(nodes[0]);
     for (const [key, value] of kwargs) {
-      if (value === null || value === undefined) continue;
+      // Keras 3 records the training flag of the symbolic call; fit and predict decide the mode, in Kiln as in Keras.
+      if (value === null || value === undefined || (key === 'training' && typeof value === 'boolean')) continue;
       const tensors = kerasTensors(value);
       if (tensors.length > 0) conv.report(doc.id, `${label} receives a tensor as the keyword argument ${key}, which Kiln does not support`);
       else conv.report(doc.id, `${label} is called with ${key}=${describe(value)}, which Kiln does not support: the argument was left out`);

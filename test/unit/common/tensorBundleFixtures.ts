@@ -1,0 +1,47 @@
+// Real TensorFlow-written tensor bundles (variables/variables.{index,data-00000-of-00001}) from
+// TensorFlow Serving's test SavedModels (github.com/tensorflow/serving, servables/tensorflow/testdata,
+// Apache-2.0), base64-encoded so the tests need no files outside the repository:
+// - counter: a TF1 graph, one float32 scalar 'counter' = 0, uncompressed index (123 bytes).
+// - halfPlusTwo: TF 1.14, float32 scalars a = a2 = 0.5, b = 2, c = c2 = 3, snappy-compressed data block.
+// - halfPlusTwoTf2: TF 2, a/b/c '/.ATTRIBUTES/VARIABLE_VALUE' = 0.5/2/3 and the string tensor
+//   _CHECKPOINTABLE_OBJECT_GRAPH (613 bytes), snappy-compressed data block.
+
+const b64 = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'base64'));
+
+export const counter = {
+  index: b64(`
+    AAAGCAEaAggBAAcLY291bnRlcggBEgAoBDWmexE6AAAAAAEAAAAAX6AQcwAAAAABAAAAAMDyobAAAQJkACYAAAAAAQAAAAAi
+    sWEDKwg4DgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAFf7gIskdUfb
+  `),
+  data: b64('AAAAAA=='),
+};
+
+export const halfPlusTwo = {
+  index: b64(`
+    ZGwAAAYIARoCCAEAAQthCAESACgENQY4Jx8BAQ0yAQ8EIAQNEQwAAQ1iBREsCCgENRD9eE8AAQ1jBREcDCgENe/WgsMVMzwQ
+    KAQ179aCwwAAAAABAAAAAQPaPh0AAAAAAQAAAADA8qGwAAECZABXAAAAAAEAAAAAdfech1wIaQ4AAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAAAAAAABX+4CLJHVH2w==
+  `),
+  data: b64('AAAAPwAAAD8AAABAAABAQAAAQEA='),
+};
+
+export const halfPlusTwoTf2 = {
+  index: b64(`
+    wAHwbQAABggBGgIIAQAcDl9DSEVDS1BPSU5UQUJMRV9PQkpFQ1RfR1JBUEgIBxIAIAwo6wQ1kNG3RwAcC2EvLkFUVFJJQlVU
+    RVMvVkFSSUFCTEVfVkFMVUUIARIAKAQ1BjgnHwAcDWIvLkFUVFJJQlVUUioANCAEKAQ1EP14TwAcDWMvdlYAQCAIKAQ179aC
+    wwAAAAABAAAAAf1+z4gAAAAAAQAAAADA8qGwAAEDZACZAQAAAAABAAAAAOiuc7qeAQirAQ8AAAAAAAAAAAAAAAAAAAAAAAAA
+    AAAAAAAAAAAAAAAAAAAAV/uAiyR1R9s=
+  `),
+  data: b64(`
+    AAAAPwAAAEAAAEBA5QSxpl42CpgBCgUSAWEIAQoFEgFiCAIKBRIBYwgDCgkSBWFzc2V0CAQKERINY2xhc3NpZnlfeDJ5MwgF
+    Cg8SC2NsYXNzaWZ5X3h5CAYKCxIHcHJlZGljdAgHChASDHJlZ3Jlc3NfeDJ5MwgICg4SCnJlZ3Jlc3NfeHkICQoPEgtyZWdy
+    ZXNzX3h5MggKCg4SCnNpZ25hdHVyZXMICyoCCAEKNxIxCg5WQVJJQUJMRV9WQUxVRRIBYRocYS8uQVRUUklCVVRFUy9WQVJJ
+    QUJMRV9WQUxVRSoCCAEKNxIxCg5WQVJJQUJMRV9WQUxVRRIBYhocYi8uQVRUUklCVVRFUy9WQVJJQUJMRV9WQUxVRSoCCAEK
+    NxIxCg5WQVJJQUJMRV9WQUxVRRIBYxocYy8uQVRUUklCVVRFUy9WQVJJQUJMRV9WQUxVRSoCCAEKAioACg8KCxIHdHJhY2Vf
+    MAgMKgAKDwoLEgd0cmFjZV8wCA0qAAoPCgsSB3RyYWNlXzAIDioACg8KCxIHdHJhY2VfMAgPKgAKDwoLEgd0cmFjZV8wCBAq
+    AAoPCgsSB3RyYWNlXzAIESoACoIBChISDnJlZ3Jlc3NfeF90b195CBIKExIPcmVncmVzc194X3RvX3kyCBMKFBIQcmVncmVz
+    c194Ml90b195MwgUChMSD2NsYXNzaWZ5X3hfdG9feQgVChUSEWNsYXNzaWZ5X3gyX3RvX3kzCBYKExIPc2VydmluZ19kZWZh
+    dWx0CBcqAAoCKgAKAioACgIqAAoCKgAKAioACgIqAAoCKgAKAioACgIqAAoCKgAKAioACgIqAA==
+  `),
+};
+
