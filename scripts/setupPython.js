@@ -1,5 +1,5 @@
-// Creates .venv with the Python packages the conformance tests compare against (TensorFlow,
-// TensorBoard later), from the pip index this machine is configured with. The app never needs
+// Creates .venv with the Python packages the conformance tests compare against (TensorFlow and
+// Keras, TensorBoard, PyTorch's SummaryWriter), from the pip index this machine is configured with. The app never needs
 // Python; only `npm test` (conformance) and `npm run bench` (peers) do.
 // Exit code 0 even when pip cannot install: the conformance tests then say why they cannot run,
 // and fail under CI (CI=true), where the packages must be available.
@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const python = `${root}.venv/bin/python`;
-const PACKAGES = ['tensorflow-cpu==2.21.0'];
+/** Python module -> the pip requirement that provides it. */
+const PACKAGES = { tensorflow: 'tensorflow-cpu==2.21.0', tensorboard: 'tensorboard', torch: 'torch==2.13.0' };
 
 function has(module) {
   try {
@@ -22,9 +23,10 @@ function has(module) {
 
 try {
   if (!existsSync(python)) execFileSync('python3', ['-m', 'venv', `${root}.venv`], { stdio: 'inherit' });
-  if (!has('tensorflow')) {
-    console.log(`Installing ${PACKAGES.join(' ')} into .venv for the conformance tests…`);
-    execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--retries', '0', '--timeout', '2', ...PACKAGES], { stdio: 'inherit' });
+  const missing = Object.entries(PACKAGES).filter(([module]) => !has(module)).map(([, requirement]) => requirement);
+  if (missing.length > 0) {
+    console.log(`Installing ${missing.join(' ')} into .venv for the conformance tests…`);
+    execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--retries', '0', '--timeout', '2', ...missing], { stdio: 'inherit' });
   }
 } catch (err) {
   console.warn(`Could not set up .venv for the conformance tests: ${err.message}`);

@@ -41,6 +41,11 @@ export function maskCrc32c(crc: number): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + MASK_DELTA) >>> 0;
 }
 
+/** The masked CRC-32C of `bytes`, as TFRecord stores it after a record's length and its data. */
+export function maskedCrc32c(bytes: Uint8Array): number {
+  return maskCrc32c(crc32c(bytes));
+}
+
 /** The CRC that a stored masked CRC stands for. */
 export function unmaskCrc32c(masked: number): number {
   const r = (masked - MASK_DELTA) >>> 0;
