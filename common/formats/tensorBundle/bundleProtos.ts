@@ -3,7 +3,7 @@
  * BundleHeaderProto under the empty key, and one BundleEntryProto per tensor. Written the way
  * TensorFlow serializes them (proto3: zero scalars omitted), so that our index matches TF's byte for byte.
  */
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ProtoReader, ProtoWriter } from '../protobuf.js';
 
 /** TensorFlow's DataType enum values for the dtypes a bundle holds here. */
 export const DT = { float32: 1, float64: 2, int32: 3, string: 7, int64: 9 } as const;
@@ -38,108 +38,81 @@ export interface BundleEntry {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing
+// Writing (proto3: zero scalars are omitted, as TensorFlow's serializer does)
 
-const VARINT = 0, FIXED64 = 1, LENGTH = 2, FIXED32 = 5;
-
-/** A proto3 scalar field, omitted when zero as protobuf serializers do. */
-function scalar(w: ByteWriter, field: number, value: number): void {
-  if (value !== 0) w.varint((field << 3) | VARINT).varint(value);
-}
-
-function message(w: ByteWriter, field: number, body: Uint8Array): void {
-  w.varint((field << 3) | LENGTH).varint(body.length).bytes(body);
+function scalar(w: ProtoWriter, field: number, value: number): void {
+  if (value !== 0) w.int(field, value);
 }
 
 /** The header TensorFlow writes: one shard, little-endian, version { producer: 1 }. */
 export function encodeHeader(): Uint8Array {
-  const w = new ByteWriter();
-  scalar(w, 1, 1);
-  const version = new ByteWriter();
-  scalar(version, 1, 1);
-  message(w, 3, version.finish());
-  return w.finish();
+  return new ProtoWriter().int(1, 1).message(3, (v) => scalar(v, 1, 1)).finish();
 }
 
 export function encodeEntry(e: Omit<BundleEntry, 'sliced' | 'shape'> & { shape: number[] }): Uint8Array {
-  const shape = new ByteWriter();
-  for (const size of e.shape) {
-    const dim = new ByteWriter();
-    scalar(dim, 1, size);
-    message(shape, 2, dim.finish());
-  }
-  const w = new ByteWriter();
+  const w = new ProtoWriter();
   scalar(w, 1, e.dtype);
-  message(w, 2, shape.finish());
+  w.message(2, (shape) => {
+    for (const size of e.shape) shape.message(2, (dim) => scalar(dim, 1, size));
+  });
   scalar(w, 3, e.shardId);
   scalar(w, 4, e.offset);
   scalar(w, 5, e.size);
-  if (e.crc32c !== 0) w.varint((6 << 3) | FIXED32).fixed32(e.crc32c);
+  if (e.crc32c !== 0) w.fixed32(6, e.crc32c);
   return w.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-type FieldValue = number | Uint8Array;
-
-/** Every field of a message by number, in order; fixed64 fields (none used here) are skipped. */
-function parseFields(bytes: Uint8Array): Map<number, FieldValue[]> {
-  const r = new ByteReader(bytes);
-  const fields = new Map<number, FieldValue[]>();
-  while (!r.done) {
-    const key = r.varint();
-    const field = Math.floor(key / 8), wire = key % 8;
-    let value: FieldValue;
-    if (wire === VARINT) value = r.varint();
-    else if (wire === LENGTH) value = r.bytes(r.varint());
-    else if (wire === FIXED32) value = r.fixed32();
-    else if (wire === FIXED64) { r.bytes(8); continue; }
-    else throw new RangeError(`field ${field} has wire type ${wire}, which these messages do not use`);
-    const list = fields.get(field);
-    if (list) list.push(value);
-    else fields.set(field, [value]);
-  }
-  return fields;
-}
-
-const num = (f: Map<number, FieldValue[]>, n: number): number => {
-  const v = f.get(n)?.at(-1);
-  return typeof v === 'number' ? v : 0;
-};
-const sub = (f: Map<number, FieldValue[]>, n: number): Uint8Array[] =>
-  (f.get(n) ?? []).filter((v): v is Uint8Array => v instanceof Uint8Array);
-
-/** A packed repeated varint field (proto3's default for repeated int32). */
-function unpackVarints(bytes: Uint8Array): number[] {
-  const r = new ByteReader(bytes);
-  const out: number[] = [];
-  while (!r.done) out.push(r.varint());
-  return out;
-}
-
 export function decodeHeader(bytes: Uint8Array): BundleHeader {
-  const f = parseFields(bytes);
-  const version = parseFields(sub(f, 3).at(-1) ?? new Uint8Array(0));
-  return {
-    numShards: num(f, 1),
-    endianness: num(f, 2),
-    producer: num(version, 1),
-    minConsumer: num(version, 2),
-    badConsumers: (version.get(3) ?? []).flatMap((v) => (typeof v === 'number' ? [v] : unpackVarints(v))),
-  };
+  const header: BundleHeader = { numShards: 0, endianness: 0, producer: 0, minConsumer: 0, badConsumers: [] };
+  const r = new ProtoReader(bytes, 0, bytes.length, 'BundleHeaderProto');
+  while (r.next()) {
+    if (r.field === 1) header.numShards = r.int();
+    else if (r.field === 2) header.endianness = r.int();
+    else if (r.field === 3) {
+      const v = r.message('version');
+      while (v.next()) {
+        if (v.field === 1) header.producer = v.int();
+        else if (v.field === 2) header.minConsumer = v.int();
+        else if (v.field === 3) v.packedInts(header.badConsumers);
+        else v.skip();
+      }
+    } else r.skip();
+  }
+  return header;
 }
 
 export function decodeEntry(bytes: Uint8Array): BundleEntry {
-  const f = parseFields(bytes);
-  const shape = parseFields(sub(f, 2).at(-1) ?? new Uint8Array(0));
-  return {
-    dtype: num(f, 1),
-    shape: num(shape, 3) !== 0 ? null : sub(shape, 2).map((dim) => num(parseFields(dim), 1)),
-    shardId: num(f, 3),
-    offset: num(f, 4),
-    size: num(f, 5),
-    crc32c: num(f, 6),
-    sliced: sub(f, 7).length > 0,
-  };
+  const entry: BundleEntry = { dtype: 0, shape: [], shardId: 0, offset: 0, size: 0, crc32c: 0, sliced: false };
+  const r = new ProtoReader(bytes, 0, bytes.length, 'BundleEntryProto');
+  while (r.next()) {
+    switch (r.field) {
+      case 1: entry.dtype = r.int(); break;
+      case 2: {
+        const shape = r.message('shape');
+        const dims: number[] = [];
+        let unknownRank = false;
+        while (shape.next()) {
+          if (shape.field === 2) {
+            const dim = shape.message('dim');
+            let size = 0;
+            while (dim.next()) if (dim.field === 1) size = dim.int(); else dim.skip();
+            dims.push(size);
+          } else if (shape.field === 3) unknownRank = shape.int() !== 0;
+          else shape.skip();
+        }
+        entry.shape = unknownRank ? null : dims;
+        break;
+      }
+      case 3: entry.shardId = r.int(); break;
+      case 4: entry.offset = r.int(); break;
+      case 5: entry.size = r.int(); break;
+      case 6: entry.crc32c = r.fixed32(); break;
+      case 7: entry.sliced = true; r.skip(); break;
+      default: r.skip();
+    }
+  }
+  return entry;
 }

@@ -3,6 +3,7 @@ import { ByteReader } from './bytes.js';
 import { decodeEntry, decodeHeader, DT, DT_NAMES, type BundleEntry } from './bundleProtos.js';
 import { readTable, TableError } from './sstable.js';
 import { ARRAY_TYPES, formatShape, ITEM_BYTES, TensorBundleError, type BundleTensor, type NumericDType } from './tensors.js';
+import { decodeUtf8 } from '../protobuf.js';
 
 const BUNDLE_VERSION = 1;  // kTensorBundleVersion: the consumer version TF checks the header against
 
@@ -39,9 +40,8 @@ export function readTensorBundle(index: Uint8Array, data: Uint8Array | readonly 
     throw new TensorBundleError(`the checkpoint has ${header.numShards} data file(s) (.data-*-of-${String(header.numShards).padStart(5, '0')}) but ${shards.length} were given`);
   }
 
-  const decoder = new TextDecoder();
   return rows.slice(1).map(([key, value]) => {
-    const name = decoder.decode(key);
+    const name = decodeUtf8(key);
     let entry: BundleEntry;
     try {
       entry = decodeEntry(value);

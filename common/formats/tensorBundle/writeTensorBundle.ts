@@ -2,6 +2,7 @@ import { crc32c, maskCrc32c } from '../crc32c.js';
 import { DT, encodeEntry, encodeHeader } from './bundleProtos.js';
 import { compareBytes, writeTable, type TableEntry } from './sstable.js';
 import { ARRAY_TYPES, formatShape, TensorBundleError, type NumericTensor } from './tensors.js';
+import { encodeUtf8 } from '../protobuf.js';
 
 /**
  * A TensorFlow checkpoint (tensor bundle) of these tensors: `index` is the prefix's `.index` file,
@@ -10,7 +11,6 @@ import { ARRAY_TYPES, formatShape, TensorBundleError, type NumericTensor } from 
  * order given, the index lists them sorted by name after the header.
  */
 export function writeTensorBundle(tensors: readonly NumericTensor[]): { index: Uint8Array; data: Uint8Array } {
-  const encoder = new TextEncoder();
   const seen = new Set<string>();
   const entries: TableEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -28,7 +28,7 @@ export function writeTensorBundle(tensors: readonly NumericTensor[]): { index: U
     // Typed arrays are in the machine's byte order: little-endian on every platform Kiln runs on.
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     const entry = { dtype: DT[t.dtype], shape: t.shape, shardId: 0, offset, size: bytes.length, crc32c: maskCrc32c(crc32c(bytes)) };
-    entries.push([encoder.encode(t.name), encodeEntry(entry)]);
+    entries.push([encodeUtf8(t.name), encodeEntry(entry)]);
     chunks.push(bytes);
     offset += bytes.length;
   }
