@@ -19,6 +19,7 @@ import { TRAIN_USAGE, trainProject } from './cli/trainProject.js';
 import { DATA_FLAGS } from './training/dataSpec.js';
 import { ProjectError } from './project/projectStore.js';
 import { startServer } from './serve.js';
+import { loadServedModel } from './serving/servedModel.js';
 
 const USAGE = `Usage: kiln <command> [options]
 
@@ -42,15 +43,22 @@ Commands:
   kiln COMMAND --help   Show a command's options
   kiln help             Show this text`;
 
-const SERVE_USAGE = `Usage: kiln serve [--port N] [--host H] [--logdir DIR]
+const SERVE_USAGE = `Usage: kiln serve [--port N] [--host H] [--logdir DIR] [--model RUN|CHECKPOINT|PROJECT [--model-name NAME]]
 
-Serves the studio in a browser on this machine, behind an access token.
+Serves the studio in a browser on this machine, behind an access token. With --model, the same
+port also answers TensorFlow Serving's REST API for that model (no token: TF Serving's clients
+send none; web pages elsewhere are refused):
+  GET  /v1/models/NAME            status
+  GET  /v1/models/NAME/metadata   the serving_default signature
+  POST /v1/models/NAME:predict    {"instances": [...]} or {"inputs": ...}
 
 Options:
-  --port N       port to listen on (default 5840; 0 picks a free one)
-  --host H       address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
-  --logdir DIR   the folder of run folders to show
-  -h, --help     show this text`;
+  --port N          port to listen on (default 5840; 0 picks a free one)
+  --host H          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --logdir DIR      the folder of run folders to show
+  --model SOURCE    a run folder, a checkpoint or a project with weights, to serve
+  --model-name NAME the model's name in the API (default: the run's or project's name)
+  -h, --help        show this text`;
 
 const BENCH_USAGE = `Usage: kiln bench [--json] [--workloads L] [--no-peers]
 
@@ -63,16 +71,17 @@ Options:
   -h, --help      show this text`;
 
 async function serve(args: string[]): Promise<number> {
-  const parsed = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, logdir: { type: 'string' } }, SERVE_USAGE);
+  const parsed = parseCommand(args, { port: { type: 'string' }, host: { type: 'string' }, logdir: { type: 'string' }, model: { type: 'string' }, 'model-name': { type: 'string' } }, SERVE_USAGE);
   if (!parsed) return 0;
-  const values = parsed.values as { port?: string; host?: string; logdir?: string };
+  const values = parsed.values as { port?: string; host?: string; logdir?: string; model?: string; 'model-name'?: string };
   const port = intOption(values.port, 'port', 5840, 0);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   // The studio does not browse runs yet: the log folder is checked, for when it does.
   if (values.logdir !== undefined && existsSync(resolve(values.logdir)) && !statSync(resolve(values.logdir)).isDirectory()) {
     throw new UsageError(`--logdir must be a folder, but ${values.logdir} is a file`, SERVE_USAGE);
   }
-  const server = await startServer({ port, host: values.host }).catch((err: NodeJS.ErrnoException) => {
+  const model = values.model === undefined ? undefined : loadServedModel(values.model, values['model-name']);
+  const server = await startServer({ port, host: values.host, ...(model ? { model } : {}) }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use: pass --port 0 to pick a free one`);
     throw err;
   });
@@ -81,6 +90,10 @@ async function serve(args: string[]): Promise<number> {
     console.log('It listens on every network interface: anyone on your network with this token can use it.');
   }
   console.log('Open that URL in a browser (it carries the access token). Press Ctrl+C to stop.');
+  if (model) {
+    const base = server.url.replace(/\/\?token=.*$/, '');
+    console.log(`TensorFlow Serving's REST API answers for "${model.name}": POST ${base}/v1/models/${model.name}:predict`);
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -6,6 +6,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { paths } from './appRoot.js';
 import { EngineRelay } from './EngineRelay.js';
+import { handleServingRequest, type ServedModel } from './serving/servingApi.js';
 import { WebSocketTransport } from './transports/WebSocketTransport.js';
 
 export interface ServeOptions {
@@ -14,6 +15,8 @@ export interface ServeOptions {
   /** Defaults to a fresh random token; tests may pass their own. */
   token?: string;
   rendererDir?: string;
+  /** Also answer TensorFlow Serving's REST API for this model under /v1/models/. */
+  model?: ServedModel;
 }
 
 export interface RunningServer {
@@ -36,6 +39,24 @@ const TYPES: Record<string, string> = {
 };
 
 const COOKIE = 'kiln_token';
+/** The largest request body the model API reads. */
+const MAX_BODY = 256 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error(`the request body is larger than ${MAX_BODY / 2 ** 20} MiB`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
 
 function sameToken(given: string | null | undefined, token: string): boolean {
   if (!given) return false;
@@ -84,6 +105,22 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!allowedHost(req)) return refuse(res, 421, 'Kiln: unexpected Host header');
+    // TensorFlow Serving's clients send no token: the model API is open to this machine's programs,
+    // but not to web pages elsewhere (a browser sends their Origin).
+    if (options.model && url.pathname.startsWith('/v1/')) {
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== `http://${req.headers.host}`) return refuse(res, 403, 'Kiln: the model API does not answer other web pages');
+      void (async () => {
+        try {
+          const body = req.method === 'POST' ? await readBody(req) : undefined;
+          const reply = await handleServingRequest(options.model!, req.method ?? 'GET', url.pathname, body);
+          res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+        } catch (err) {
+          res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (err as Error).message }));
+        }
+      })();
+      return;
+    }
     if (!authorised(req, url)) return refuse(res, 403, 'Kiln: this address needs its access token: open the URL that "kiln serve" printed');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Kiln: method not allowed');
     const relative = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)).replace(/^([/\\])+/, '');

@@ -14,9 +14,9 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the real `kiln serve --port 0` command and reads the URL it prints. */
-export async function startKilnServe(): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--port', '0'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the real `kiln serve --port 0 [extraArgs]` command and reads the URL it prints. */
+export async function startKilnServe(extraArgs: string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--port', '0', ...extraArgs], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kiln serve printed no URL:\n${output}`)), 20_000);
