@@ -10,6 +10,7 @@ import { DataPanel } from './features/data/DataPanel.js';
 import { Inspector } from './features/editor/Inspector.js';
 import { IssuesList } from './features/editor/IssuesList.js';
 import { ModelCanvas } from './features/editor/ModelCanvas.js';
+import { RunsView } from './features/runs/RunsView.js';
 import { Palette } from './features/editor/Palette.js';
 import { SHORTCUTS, typingInField } from './features/editor/shortcuts.js';
 import { SummaryPanel } from './features/summary/SummaryPanel.js';
@@ -50,7 +51,7 @@ function SidePane() {
         {tab === 'training' && <TrainingForm />}
         {tab === 'summary' && <SummaryPanel />}
         {tab === 'code' && <CodePanel />}
-        {tab === 'run' && <Dashboard />}
+        {tab === 'run' && <Dashboard onOpenRuns={() => ui.getState().setMode('runs')} />}
       </div>
     </div>
   );
@@ -116,6 +117,23 @@ function Workspace() {
   );
 }
 
+/** The editor, or the runs dashboard (unmounted when not shown: it polls only while it shows). */
+function Main() {
+  const { project, runs, ui } = useServices();
+  const mode = useUi((s) => s.mode);
+  if (mode === 'model') return <Workspace />;
+  return (
+    <RunsView
+      store={runs}
+      onOpenConfig={(c) => {
+        if (project.getState().dirty && !window.confirm('The project has unsaved changes. Discard them?')) return;
+        project.getState().newProject(c.model, c.training, c.data);
+        ui.getState().setMode('model');
+      }}
+    />
+  );
+}
+
 /** Toolbar on top; palette, canvas (with its problems) and the side pane below. */
 export function App() {
   return (
@@ -123,7 +141,7 @@ export function App() {
       <div className="app">
         <Toolbar />
         <ProjectBanners />
-        <Workspace />
+        <Main />
         <HelpOverlay />
       </div>
     </ReactFlowProvider>

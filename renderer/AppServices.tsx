@@ -4,6 +4,7 @@ import type { HostAdapter } from './host/HostAdapter.js';
 import type { DataState, DataStore } from './stores/dataStore.js';
 import type { EditorState, EditorStore } from './stores/editorStore.js';
 import type { ProjectState, ProjectStore } from './stores/projectStore.js';
+import type { RunsStore } from './stores/runsStore.js';
 import type { UiState, UiStore } from './stores/uiStore.js';
 import type { MetricsBuffer } from './stores/metricsBuffer.js';
 import type { RunState, RunStore } from './stores/runStore.js';
@@ -15,6 +16,7 @@ export interface AppServices {
   data: DataStore;
   run: RunStore;
   project: ProjectStore;
+  runs: RunsStore;
   ui: UiStore;
   metrics: MetricsBuffer;
 }

@@ -12,6 +12,7 @@ import { createEditorStore } from './stores/editorStore.js';
 import { MetricsBuffer } from './stores/metricsBuffer.js';
 import { createProjectStore } from './stores/projectStore.js';
 import { createRunStore } from './stores/runStore.js';
+import { createRunsStore } from './stores/runsStore.js';
 import { createUiStore } from './stores/uiStore.js';
 
 const host = connectHost();
@@ -53,7 +54,8 @@ const project = createProjectStore({
 run.subscribe((s, before) => {
   if (s.config.training !== before.config.training || s.config.dataset !== before.config.dataset) project.getState().markChanged();
 });
-const services: AppServices = { host, editor, data, run, metrics, project, ui };
+const runs = createRunsStore({ host });
+const services: AppServices = { host, editor, data, run, metrics, project, runs, ui };
 void run.getState().connect().then(() => data.getState().load());
 void project.getState().start();
 

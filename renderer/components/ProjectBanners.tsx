@@ -36,8 +36,9 @@ export function ProjectBanners() {
   const savePrompt = useProject((s) => s.savePrompt);
   const status = useProject((s) => s.status);
   const message = useProject((s) => s.message);
+  // Always one element: the app's grid gives the banners one row, empty or not.
   return (
-    <>
+    <div className="banners">
       {recovered && (
         <div className="banner" role="alert" data-testid="recovery-banner">
           <span>
@@ -58,6 +59,6 @@ export function ProjectBanners() {
           {message}
         </div>
       )}
-    </>
+    </div>
   );
 }

@@ -1,6 +1,7 @@
 import { trainConfigProblems } from '../../common/contract/index.js';
 import { TEMPLATES } from '../../common/model/index.js';
 import { useData, useEditor, useProject, useRun, useServices, useUi } from '../AppServices.js';
+import { ModeSwitch } from '../features/runs/ModeSwitch.js';
 import { Menu } from './Menu.js';
 import { StatusPill } from './StatusPill.js';
 
@@ -37,6 +38,7 @@ export function Toolbar() {
   const dirty = useProject((s) => s.dirty);
   const recent = useProject((s) => s.recent);
   const theme = useUi((s) => s.theme);
+  const mode = useUi((s) => s.mode);
   const training = status === 'training';
   const dataBlocker = dataStatus === 'ready' ? [] : [dataStatus === 'loading' ? 'The data is still being read.' : 'Choose a dataset Kiln can read in the Data panel.'];
   const blockers = [...issues.map((i) => i.message), ...trainConfigProblems(config), ...dataBlocker];
@@ -67,6 +69,7 @@ export function Toolbar() {
         {name}
         {dirty && <span className="dirty-marker" aria-label="unsaved changes"> •</span>}
       </span>
+      <ModeSwitch mode={mode} onChange={(m) => ui.getState().setMode(m)} />
       <div className="toolbar-sep" />
       <button type="button" className="button button-quiet" data-testid="undo" disabled={!undoLabel} title={undoLabel ? `Undo ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} onClick={() => editor.getState().undo()}>
         Undo

@@ -1,4 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { StudioMode } from '../features/runs/ModeSwitch.js';
 
 export type Theme = 'dark' | 'light';
 /** The right-hand pane's views. */
@@ -6,6 +7,8 @@ export type SideTab = 'layer' | 'data' | 'training' | 'summary' | 'code' | 'run'
 
 export interface UiState {
   theme: Theme;
+  /** The editor, or the runs dashboard. */
+  mode: StudioMode;
   sideTab: SideTab;
   /** The keyboard-shortcut overlay. */
   helpOpen: boolean;
@@ -16,6 +19,7 @@ export interface UiState {
   setTheme(theme: Theme): void;
   toggleTheme(): void;
   showTab(tab: SideTab): void;
+  setMode(mode: StudioMode): void;
   setHelpOpen(open: boolean): void;
 }
 
@@ -36,6 +40,7 @@ export function createUiStore(memory?: UiMemory, onTheme?: (theme: Theme) => voi
   onTheme?.(theme);
   return createStore<UiState>()((set, get) => ({
     theme,
+    mode: 'model',
     sideTab: 'data',
     helpOpen: false,
     notice: null,
@@ -52,6 +57,9 @@ export function createUiStore(memory?: UiMemory, onTheme?: (theme: Theme) => voi
     },
     showTab(tab) {
       set({ sideTab: tab });
+    },
+    setMode(mode) {
+      set({ mode });
     },
     setHelpOpen(open) {
       set({ helpOpen: open });

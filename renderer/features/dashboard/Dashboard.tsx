@@ -13,8 +13,11 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
   );
 }
 
-/** The live view of the current run: loss chart, figures, progress and the run's message. */
-export function Dashboard() {
+/**
+ * The live view of the current run: loss chart, figures, progress and the run's message.
+ * `onOpenRuns` opens the Runs view, where this run is compared with the others.
+ */
+export function Dashboard({ onOpenRuns }: { onOpenRuns?: () => void }) {
   const { metrics } = useServices();
   useMetricsVersion();
   const status = useRun((s) => s.status);
@@ -42,6 +45,11 @@ export function Dashboard() {
           <span className="muted mono nowrap" data-testid="epoch-progress">
             epoch {last.epoch + 1} / {epochs}
           </span>
+        )}
+        {onOpenRuns && (
+          <button type="button" className="link-button" data-testid="open-in-runs" title="Compare this run with the others: scalars, hyperparameters, distributions" onClick={onOpenRuns}>
+            Open in Runs
+          </button>
         )}
       </div>
       <div className="progress" aria-hidden={status !== 'training'}>

@@ -1,0 +1,20 @@
+/** The studio's two top-level views: the model editor, and the runs dashboard. */
+export type StudioMode = 'model' | 'runs';
+
+const MODES: { id: StudioMode; label: string; title: string }[] = [
+  { id: 'model', label: 'Model', title: 'Edit the model, its data and training settings' },
+  { id: 'runs', label: 'Runs', title: 'Compare runs: scalars, hyperparameters, distributions, confusion matrices' },
+];
+
+/** A segmented control between the editor and the Runs view (the app keeps which one shows). */
+export function ModeSwitch({ mode, onChange }: { mode: StudioMode; onChange(mode: StudioMode): void }) {
+  return (
+    <div className="segmented mode-switch" role="tablist" aria-label="View">
+      {MODES.map((m) => (
+        <button key={m.id} type="button" role="tab" aria-selected={mode === m.id} className={mode === m.id ? 'segment active' : 'segment'} title={m.title} data-testid={`mode-${m.id}`} onClick={() => onChange(m.id)}>
+          {m.label}
+        </button>
+      ))}
+    </div>
+  );
+}
