@@ -39,10 +39,12 @@ describe("TensorFlow Serving's REST API under kiln serve --model", () => {
   it('reports the model available and its serving_default signature, without the studio token', async () => {
     const status = await (await api('/v1/models/flowers')).json();
     expect(status).toEqual({ model_version_status: [{ version: '1', state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }] });
-    const meta = await (await api('/v1/models/flowers/versions/1/metadata')).json();
+    type Info = { dtype: string; tensor_shape: { dim: { size: string }[] } };
+    type Signature = { method_name: string; inputs: Record<string, Info>; outputs: Record<string, Info> };
+    const meta = (await (await api('/v1/models/flowers/versions/1/metadata')).json()) as { metadata: { signature_def: { signature_def: { serving_default: Signature } } } };
     const sig = meta.metadata.signature_def.signature_def.serving_default;
     expect(sig.method_name).toBe('tensorflow/serving/predict');
-    expect(sig.inputs.input.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual(['-1', '4']);
+    expect(sig.inputs.input.tensor_shape.dim.map((d) => d.size)).toEqual(['-1', '4']);
     expect(sig.outputs.dense_2.dtype).toBe('DT_FLOAT');
     // The studio itself still needs its token.
     expect((await api('/')).status).toBe(403);
@@ -51,12 +53,12 @@ describe("TensorFlow Serving's REST API under kiln serve --model", () => {
   it('predicts in the row and columnar formats with the engine numbers', async () => {
     const model = loadServedModel(runDir);
     const expected = (await model.predict([iris.x.subarray(0, 5 * 4)], 5))[0];
-    const byRows = await (await post('/v1/models/flowers:predict', { instances: rows(5) })).json();
+    const byRows = (await (await post('/v1/models/flowers:predict', { instances: rows(5) })).json()) as { predictions: number[][] };
     expect(byRows.predictions).toHaveLength(5);
     expect(byRows.predictions.flat()).toEqual(Array.from(expected));
-    const byColumns = await (await post('/v1/models/flowers:predict', { signature_name: 'serving_default', inputs: { input: rows(5) } })).json();
+    const byColumns = (await (await post('/v1/models/flowers:predict', { signature_name: 'serving_default', inputs: { input: rows(5) } })).json()) as { outputs: number[][] };
     expect(byColumns.outputs.flat()).toEqual(Array.from(expected));
-    for (const p of byRows.predictions) expect(p.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 5);
+    for (const p of byRows.predictions) expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
   it('answers mistakes with TF Serving errors that say what to change', async () => {

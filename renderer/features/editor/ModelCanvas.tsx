@@ -187,6 +187,8 @@ export function ModelCanvas({ onMessage }: { onMessage(message: string | null): 
         multiSelectionKeyCode={['Meta', 'Control']}
         selectionOnDrag={false}
         elevateEdgesOnSelect
+        // Off-screen layers are not drawn: a 300-layer graph stays quick to edit.
+        onlyRenderVisibleElements
         proOptions={{ hideAttribution: false }}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />

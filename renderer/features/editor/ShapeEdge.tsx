@@ -1,4 +1,4 @@
-import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, type Edge, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, getSmoothStepPath, type Edge, type EdgeProps } from '@xyflow/react';
 import { memo, useState, type DragEvent } from 'react';
 import { LAYER_DRAG_TYPE } from './Palette.js';
 
@@ -38,12 +38,11 @@ function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
           data?.onDropLayer(e.dataTransfer.getData(LAYER_DRAG_TYPE));
         }}
       />
+      {/* SVG text, not an HTML label portal per edge: hundreds of portals make every edit slow. */}
       {data?.shape && (
-        <EdgeLabelRenderer>
-          <div className="edge-shape mono" data-testid={`edge-shape-${id}`} style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}>
-            {data.shape}
-          </div>
-        </EdgeLabelRenderer>
+        <text className="edge-shape" data-testid={`edge-shape-${id}`} x={labelX} y={labelY} textAnchor="middle" dominantBaseline="middle">
+          {data.shape}
+        </text>
       )}
     </>
   );
