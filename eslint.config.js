@@ -33,8 +33,7 @@ export default tseslint.config(
         patterns: [
           pattern(nodeBuiltins, 'common/ is pure TypeScript: no Node modules (it runs in the renderer too).'),
           pattern(['react', 'react-*', 'react/*', 'electron', 'electron/*', 'zustand', 'recharts', '@xyflow/*', 'ws'], 'common/ imports nothing outside itself.'),
-          pattern(['../../*', '!../../common/*'], 'common/ imports nothing outside itself.'),
-          pattern(['**/renderer/**', '**/electron/**', '**/native/**'], 'common/ imports nothing outside itself.'),
+          pattern(['**/renderer/**', '**/electron/**', '**/native/**', '**/test/**', '**/bench/**', '**/scripts/**'], 'common/ imports nothing outside itself.'),
         ],
       }],
     },

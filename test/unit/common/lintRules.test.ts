@@ -16,10 +16,12 @@ describe("lint enforces DESIGN.md's import rules", () => {
     expect(await ruleMessages("import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'common/model/bad.ts')).not.toEqual([]);
     expect(await ruleMessages("import React from 'react';\nexport const x = React;\n", 'common/model/bad.ts')).not.toEqual([]);
     expect(await ruleMessages("import { x } from '../../renderer/App.js';\nexport const y = x;\n", 'common/model/bad.ts')).not.toEqual([]);
+    expect(await ruleMessages("import { x } from '../../test/support/specs.js';\nexport const y = x;\n", 'common/model/bad.ts')).not.toEqual([]);
   });
 
   it('lets common/ import itself', async () => {
     expect(await ruleMessages("import { parseCsv } from '../formats/csv.js';\nexport const x = parseCsv;\n", 'common/model/ok.ts')).toEqual([]);
+    expect(await ruleMessages("import { analyzeModel } from '../../model/index.js';\nexport const x = analyzeModel;\n", 'common/export/onnx/ok.ts')).toEqual([]);
   });
 
   it("fails the renderer importing Node or the host, and the host importing 'electron'", async () => {

@@ -1,0 +1,53 @@
+/**
+ * `kiln export` and the studio's export: a trained model (a run, one of its checkpoints, or a
+ * project with weights) written in a format its real consumer loads, all or nothing, then run by
+ * that consumer on a fixed batch against Kiln's own predictions (parity.json beside it).
+ */
+import { dirname, join, resolve } from 'node:path';
+import { analyzeModel } from '../../../common/model/index.js';
+import { loadModelSource } from '../cli/shared.js';
+import { loadProject } from '../project/projectStore.js';
+import { readRun } from '../training/readRun.js';
+import { buildNativeModel } from '../training/runTraining.js';
+import { writeFileAtomic } from '../writeFileAtomic.js';
+import { EXPORT_FORMATS, type ExportFormat, type ExportFormatId } from './formats.js';
+import { checkParity, type ParityReport } from './parity.js';
+import { parityBatch } from './parityBatch.js';
+import { writeFolderAtomic } from './writeFolderAtomic.js';
+
+/** A model that cannot be exported as asked, in the user's terms (which layers, why, what to do). */
+export class ExportError extends Error {}
+
+export interface ExportResult {
+  out: string;
+  format: ExportFormatId;
+  files: string[];
+  parity: ParityReport;
+}
+
+/** The data spec the model was trained on and where its relative paths start, when known. */
+function dataOf(kind: string, path: string): { spec?: string; baseDir: string } {
+  if (kind === 'project') return { spec: loadProject(path).project.data, baseDir: dirname(path) };
+  const run = readRun(kind === 'run' ? path : dirname(dirname(path)));
+  return { ...(run.data ? { spec: run.data } : {}), baseDir: run.project ? dirname(run.project) : process.cwd() };
+}
+
+export async function exportTrainedModel(request: { source: string; format: ExportFormatId; out: string; replace?: boolean }): Promise<ExportResult> {
+  const format: ExportFormat = EXPORT_FORMATS[request.format];
+  const source = loadModelSource(request.source);
+  if (!source.weights) throw new ExportError(`${request.source} holds no trained weights: train it first (kiln train), then export the run`);
+  const analysis = analyzeModel(source.model);
+  if (analysis.issues.length > 0) throw new ExportError(`the model has problems to fix before it can be exported:\n  ${analysis.issues.map((i) => i.message).join('\n  ')}`);
+  const blocked = format.compatibility(source.model, analysis);
+  if (blocked.length > 0) {
+    throw new ExportError(`${format.label} cannot express ${blocked.length === 1 ? 'this layer' : 'these layers'}:\n  ${blocked.map((b) => `${b.layer}: ${b.reason}`).join('\n  ')}`);
+  }
+  const files = await format.write({ model: source.model, analysis, weights: source.weights, training: source.training, name: source.name });
+  const out = resolve(request.out);
+  writeFolderAtomic(out, files, request.replace);
+  const { model: native } = buildNativeModel(source.model, source.training, source.weights);
+  const data = dataOf(source.kind, source.path);
+  const parity = await checkParity(format.id, join(out, format.entry), native, analysis, parityBatch(analysis, data.spec, data.baseDir));
+  writeFileAtomic(join(out, 'parity.json'), `${JSON.stringify(parity, null, 2)}\n`);
+  return { out, format: request.format, files: [...files.keys(), 'parity.json'], parity };
+}
