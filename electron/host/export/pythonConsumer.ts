@@ -17,7 +17,8 @@ export interface ConsumerResult {
   outputs: Record<string, { shape: number[]; data: number[] }>;
 }
 
-const SCRIPT = join(appRoot, 'electron', 'host', 'export', 'consumers.py');
+// Python reads real files: in the packaged app the script is unpacked beside the archive.
+const SCRIPT = join(appRoot.replace(/app\.asar$/, 'app.asar.unpacked'), 'electron', 'host', 'export', 'consumers.py');
 /** The Python module each format's consumer needs. */
 export const PYTHON_MODULE: Record<string, string> = { savedmodel: 'tensorflow', tflite: 'tensorflow', keras: 'keras', onnx: 'onnxruntime' };
 
