@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const python = `${root}.venv/bin/python`;
 /** Python module -> the pip requirement that provides it. */
-const PACKAGES = { tensorflow: 'tensorflow-cpu==2.21.0', tensorboard: 'tensorboard', torch: 'torch==2.13.0' };
+const PACKAGES = { tensorflow: 'tensorflow-cpu==2.21.0', tensorboard: 'tensorboard', torch: 'torch==2.13.0', onnxruntime: 'onnxruntime==1.30.0' };
 
 function has(module) {
   try {

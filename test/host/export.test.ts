@@ -51,6 +51,18 @@ describe('kiln export', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
   }, 120_000);
 
+  it.each(['onnx', 'tflite', 'tfjs', 'keras'] as const)('writes %s and checks it in every consumer at hand', async (format) => {
+    const result = await exportTrainedModel({ source: runDir, format, out: join(dir, `as-${format}`) });
+    expect(result.parity.checks.length).toBeGreaterThan(0);
+    for (const check of result.parity.checks) {
+      if (check.ran) expect(check, `${format}: ${check.consumer}`).toMatchObject({ ok: true });
+      else expect(check.reason).toMatch(/not installed|no Python/);
+    }
+    // The in-app consumers ship with Kiln: onnxruntime-node (where npm installed it) and TensorFlow.js.
+    if (format === 'tfjs') expect(result.parity.checks[0]).toMatchObject({ consumer: expect.stringMatching(/^@tensorflow\/tfjs/), ran: true });
+    if (format === 'keras') expect(result.files).toEqual(expect.arrayContaining(['model.keras', 'train.py']));
+  }, 120_000);
+
   it('refuses an existing folder unless told to replace it, and leaves nothing half-written', async () => {
     const out = join(dir, 'taken');
     writeFileSync(join(dir, 'file'), 'x');

@@ -44,7 +44,7 @@ function paramCode(spec: ParamSpec, v: ParamValue): string {
 }
 
 /** Keras refuses '/' in names (it separates weight paths). */
-const kerasName = (name: string): string => name.replace(/\//g, '_');
+export const kerasName = (name: string): string => name.replace(/\//g, '_');
 
 /** `layers.Dense(units=16, activation="relu", name="dense")`, and comments about it. */
 function layerExpression(layer: LayerDoc, def: LayerDef): { expr: string; notes: string[] } {

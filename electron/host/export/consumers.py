@@ -33,11 +33,8 @@ def run(request):
     if fmt == "tflite":
         import tensorflow as tf
         interpreter = tf.lite.Interpreter(model_path=path)
+        # The signature runner resizes the inputs to the batch and allocates the tensors itself.
         runner = interpreter.get_signature_runner("serving_default")
-        batch = next(iter(inputs.values())).shape[0]
-        for detail in interpreter.get_input_details():
-            interpreter.resize_tensor_input(detail["index"], [batch, *detail["shape"][1:]])
-        interpreter.allocate_tensors()
         return "tensorflow " + tf.__version__ + " (tf.lite.Interpreter)", runner(**inputs)
     if fmt == "onnx":
         import onnxruntime as ort

@@ -4,7 +4,9 @@
  * that consumer on a fixed batch against Kiln's own predictions (parity.json beside it).
  */
 import { dirname, join, resolve } from 'node:path';
+import type { KerasTrainingData } from '../../../common/export/keras/index.js';
 import { analyzeModel } from '../../../common/model/index.js';
+import { detectFormat } from '../data/resolveDataSpec.js';
 import { loadModelSource } from '../cli/shared.js';
 import { loadProject } from '../project/projectStore.js';
 import { readRun } from '../training/readRun.js';
@@ -32,6 +34,14 @@ function dataOf(kind: string, path: string): { spec?: string; baseDir: string } 
   return { ...(run.data ? { spec: run.data } : {}), baseDir: run.project ? dirname(run.project) : process.cwd() };
 }
 
+/** The data as a training script outside Kiln opens it: a file or folder (samples stay in Kiln). */
+function trainingData(data: { spec?: string; baseDir: string }): { data?: KerasTrainingData } {
+  if (!data.spec || data.spec.startsWith('sample:')) return {};
+  const path = resolve(data.baseDir, data.spec);
+  const format = detectFormat(path);
+  return format && format !== 'sample' ? { data: { path, format } } : {};
+}
+
 export async function exportTrainedModel(request: { source: string; format: ExportFormatId; out: string; replace?: boolean }): Promise<ExportResult> {
   const format: ExportFormat = EXPORT_FORMATS[request.format];
   const source = loadModelSource(request.source);
@@ -42,11 +52,11 @@ export async function exportTrainedModel(request: { source: string; format: Expo
   if (blocked.length > 0) {
     throw new ExportError(`${format.label} cannot express ${blocked.length === 1 ? 'this layer' : 'these layers'}:\n  ${blocked.map((b) => `${b.layer}: ${b.reason}`).join('\n  ')}`);
   }
-  const files = await format.write({ model: source.model, analysis, weights: source.weights, training: source.training, name: source.name });
+  const data = dataOf(source.kind, source.path);
+  const files = await format.write({ model: source.model, analysis, weights: source.weights, training: source.training, name: source.name, ...trainingData(data) });
   const out = resolve(request.out);
   writeFolderAtomic(out, files, request.replace);
   const { model: native } = buildNativeModel(source.model, source.training, source.weights);
-  const data = dataOf(source.kind, source.path);
   const parity = await checkParity(format.id, join(out, format.entry), native, analysis, parityBatch(analysis, data.spec, data.baseDir));
   writeFileAtomic(join(out, 'parity.json'), `${JSON.stringify(parity, null, 2)}\n`);
   return { out, format: request.format, files: [...files.keys(), 'parity.json'], parity };

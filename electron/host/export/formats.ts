@@ -2,9 +2,14 @@
  * The export formats: for each, the layers it cannot express (checked before anything is
  * written), the files it writes, and the file its consumer loads.
  */
+import * as keras from '../../../common/export/keras/index.js';
+import * as onnx from '../../../common/export/onnx/index.js';
 import * as savedmodel from '../../../common/export/savedmodel/index.js';
+import * as tfjs from '../../../common/export/tfjs/index.js';
+import * as tflite from '../../../common/export/tflite/index.js';
 import type { ModelAnalysis, ModelDoc, TrainingConfig } from '../../../common/model/index.js';
 import type { Weights } from '../training/weightsFile.js';
+import { KERAS_ARCHIVE_FILE, kerasExportFiles } from './kerasArchive.js';
 
 export interface ExportInput {
   model: ModelDoc;
@@ -13,6 +18,8 @@ export interface ExportInput {
   training: TrainingConfig;
   /** The model's name (a run's or project's), for formats that name it. */
   name: string;
+  /** The data it was trained on, for a training script that carries on (the Keras export's train.py). */
+  data?: keras.KerasTrainingData;
 }
 
 export interface Unexpressible {
@@ -39,6 +46,34 @@ export const EXPORT_FORMATS = {
     entry: '1',
     compatibility: (model: ModelDoc) => savedmodel.compatibility(model),
     write: ({ model, analysis, weights }: ExportInput) => savedmodel.exportSavedModel(model, analysis, weights),
+  },
+  keras: {
+    id: 'keras',
+    label: 'Keras (.keras archive and a tf.distribute training script)',
+    entry: KERAS_ARCHIVE_FILE,
+    compatibility: (model: ModelDoc, analysis: ModelAnalysis) => keras.compatibility(model, analysis),
+    write: (input: ExportInput) => kerasExportFiles(input),
+  },
+  onnx: {
+    id: 'onnx',
+    label: 'ONNX (opset 17)',
+    entry: onnx.ONNX_FILE,
+    compatibility: (model: ModelDoc) => onnx.compatibility(model),
+    write: ({ model, analysis, weights }: ExportInput) => onnx.exportOnnx(model, analysis, weights),
+  },
+  tflite: {
+    id: 'tflite',
+    label: 'TensorFlow Lite (float32)',
+    entry: tflite.TFLITE_FILE,
+    compatibility: (model: ModelDoc, analysis: ModelAnalysis) => tflite.compatibility(model, analysis),
+    write: ({ model, analysis, weights }: ExportInput) => tflite.exportTflite(model, analysis, weights),
+  },
+  tfjs: {
+    id: 'tfjs',
+    label: 'TensorFlow.js layers model',
+    entry: tfjs.TFJS_MODEL_FILE,
+    compatibility: (model: ModelDoc) => tfjs.compatibility(model),
+    write: ({ model, analysis, weights }: ExportInput) => tfjs.exportTfjs(model, analysis, weights),
   },
 } satisfies Record<string, ExportFormat>;
 

@@ -5,7 +5,9 @@
  */
 import type { ModelAnalysis } from '../../../common/model/index.js';
 import type { NativeModel } from '../addon.js';
-import { findPython, PYTHON_MODULE, runPythonConsumer, type ConsumerInputs } from './pythonConsumer.js';
+import { loadOnnxruntime, runOnnxruntime } from './onnxruntimeConsumer.js';
+import { loadTfjs, runTfjs } from './tfjsConsumer.js';
+import { findPython, PYTHON_MODULE, runPythonConsumer, type ConsumerInputs, type ConsumerResult } from './pythonConsumer.js';
 
 export interface ParityOutput {
   name: string;
@@ -67,23 +69,33 @@ export async function checkParity(format: string, path: string, native: NativeMo
     const shape = (analysis.shapes.get(id) ?? []).slice(1) as number[];
     inputs[nameOf(id)] = { shape: [batch.count, ...shape], dtype: batch.inputs[k] instanceof Int32Array ? 'int32' : 'float32', data: Array.from(batch.inputs[k]) };
   });
+  const names = analysis.outputs.map(nameOf);
+  const judge = (result: ConsumerResult): ParityCheck => {
+    // Consumers name outputs after the layers; a single output may come under another name.
+    const values = names.map((n, k) => result.outputs[n] ?? (names.length === 1 ? Object.values(result.outputs)[0] : undefined) ?? Object.values(result.outputs)[k]);
+    const outputs = names.map((n, k) => compare(n, kiln[k], values[k]?.data ?? []));
+    return { consumer: result.consumer, ran: true, outputs, ok: outputs.every((o) => o.maxRelDiff <= PARITY_TOLERANCE || o.maxAbsDiff <= PARITY_TOLERANCE) };
+  };
+  const attempt = async (consumer: string, run: () => Promise<ConsumerResult> | ConsumerResult): Promise<ParityCheck> => {
+    try {
+      return judge(await run());
+    } catch (err) {
+      return { consumer, ran: true, ok: false, reason: (err as Error).message };
+    }
+  };
   const checks: ParityCheck[] = [];
+  if (format === 'onnx') {
+    const ort = loadOnnxruntime();
+    checks.push('missing' in ort ? { consumer: 'onnxruntime-node', ran: false, reason: ort.missing } : await attempt('onnxruntime-node', () => runOnnxruntime(ort, path, inputs)));
+  }
+  if (format === 'tfjs') {
+    const tf = await loadTfjs();
+    checks.push('missing' in tf ? { consumer: '@tensorflow/tfjs', ran: false, reason: tf.missing } : await attempt('@tensorflow/tfjs', () => runTfjs(tf, path, inputs)));
+  }
   const module = PYTHON_MODULE[format];
   if (module) {
     const found = findPython(module);
-    if ('missing' in found) checks.push({ consumer: `Python ${module}`, ran: false, reason: found.missing });
-    else {
-      try {
-        const result = runPythonConsumer(found.python, format, path, inputs);
-        const names = analysis.outputs.map(nameOf);
-        // Consumers name outputs after the layers; a single output may come under another name.
-        const values = names.map((n, k) => result.outputs[n] ?? (names.length === 1 ? Object.values(result.outputs)[0] : undefined) ?? Object.values(result.outputs)[k]);
-        const outputs = names.map((n, k) => compare(n, kiln[k], values[k]?.data ?? []));
-        checks.push({ consumer: result.consumer, ran: true, outputs, ok: outputs.every((o) => o.maxRelDiff <= PARITY_TOLERANCE || o.maxAbsDiff <= PARITY_TOLERANCE) });
-      } catch (err) {
-        checks.push({ consumer: `Python ${module}`, ran: true, ok: false, reason: (err as Error).message });
-      }
-    }
+    checks.push('missing' in found ? { consumer: `Python ${module}`, ran: false, reason: found.missing } : await attempt(`Python ${module}`, () => runPythonConsumer(found.python, format, path, inputs)));
   }
   return { format, batch: batch.count, tolerance: PARITY_TOLERANCE, data: batch.data, checks };
 }
