@@ -4,12 +4,12 @@
  *   iris      150 flowers, 4 standardised features, 3 classes (CSV)
  *   mnist     10,000 MNIST digits: 8,000 training + 2,000 test, x (N, 28, 28) float32 pixel values
  *             0..255 as in Keras's mnist.load_data() (rescale by 1/255 in the model), y class indices
- *   auto-mpg  392 cars, 9 standardised features (origin one-hot), y mpg float32 (N, 1): regression
+ *   auto-mpg  392 cars, 6 standardised features and origin one-hot, y mpg float32 (N, 1): regression
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatasetInfo } from '../../common/contract/index.js';
-import { parseCsv } from '../../common/formats/csv.js';
+import { loadCsv } from '../../common/data/csvTable.js';
 import { parseNpz } from '../../common/formats/npz.js';
 import { paths } from './appRoot.js';
 
@@ -85,66 +85,25 @@ const BUILT_IN: BuiltIn[] = [
 const cache = new Map<string, Dataset>();
 
 /**
- * Reads a CSV whose `label` column holds class names (classification) or numbers (regression).
- * Other columns are features: numbers, or text, which becomes one-hot columns (`origin=USA`).
- * Features are standardised (zero mean, unit variance per column) so plain SGD trains well.
+ * Reads a sample CSV through the same loader as users' tables (common/data/csvTable.ts): its
+ * `label` column holds class names (classification) or numbers (regression); text feature columns
+ * become one-hot columns (`origin=USA`); features are standardised (zero mean, unit variance per
+ * column) so plain SGD trains well.
  */
-export function loadCsvDataset(path: string, spec: Omit<BuiltIn, 'file' | 'licence' | 'task'> & Partial<Pick<BuiltIn, 'licence' | 'task'>>): Dataset {
-  const task = spec.task ?? 'classification';
-  const table = parseCsv(readFileSync(path, 'utf8'));
-  const labelIndex = table.header.indexOf(spec.label);
-  if (labelIndex < 0) throw new Error(`${path}: no column named "${spec.label}" in the header`);
-  const n = table.rows.length;
-  const number = (r: number, c: number): number => {
-    const text = table.rows[r][c];
-    const value = Number(text);
-    if (text === '' || !Number.isFinite(value)) {
-      throw new Error(`${path}, line ${r + 2}: "${table.header[c]}" is "${text}", not a number`);
-    }
-    return value;
-  };
-  // Feature columns: a number column stays one column; a text column becomes one per category.
-  const columns: { name: string; value: (r: number) => number }[] = [];
-  for (let c = 0; c < table.header.length; c++) {
-    if (c === labelIndex) continue;
-    const isText = table.rows.some((row) => row[c] !== '' && !Number.isFinite(Number(row[c])));
-    if (!isText) {
-      columns.push({ name: table.header[c], value: (r) => number(r, c) });
-    } else {
-      for (const category of [...new Set(table.rows.map((row) => row[c]))].sort()) {
-        columns.push({ name: `${table.header[c]}=${category}`, value: (r) => (table.rows[r][c] === category ? 1 : 0) });
-      }
-    }
-  }
-  const f = columns.length;
-  const x = new Float32Array(n * f);
-  for (let r = 0; r < n; r++) columns.forEach((col, j) => { x[r * f + j] = col.value(r); });
-  standardise(x, n, f);
-  const classNames = task === 'classification' ? [...new Set(table.rows.map((r) => r[labelIndex]))].sort() : [];
-  const y = task === 'classification'
-    ? Int32Array.from(table.rows, (row) => classNames.indexOf(row[labelIndex]))
-    : Float32Array.from(table.rows, (_, r) => number(r, labelIndex));
+function loadCsvSample(path: string, spec: BuiltIn): Dataset {
+  const { train } = loadCsv(readFileSync(path, 'utf8'), { target: spec.label, targetType: spec.task === 'classification' ? 'class' : 'number' }, path);
+  const x = train.x[0].data as Float32Array;
+  const classNames = train.classNames ?? [];
   return {
     info: {
-      id: spec.id, name: spec.name, rows: n, features: f, classes: classNames.length, classNames, source: spec.source,
-      task, shape: [f], featureNames: columns.map((c) => c.name), target: spec.label, testRows: 0, licence: spec.licence ?? '',
+      id: spec.id, name: spec.name, rows: train.count, features: x.length / train.count, classes: classNames.length, classNames, source: spec.source,
+      task: spec.task, shape: train.x[0].shape, featureNames: train.featureNames ?? [], target: spec.label, testRows: 0, licence: spec.licence,
     },
     x,
-    y,
-    yShape: task === 'classification' ? [] : [1],
+    y: train.y[0].data,
+    // A regression target is one value per sample: (N, 1), as Keras users give it.
+    yShape: spec.task === 'classification' ? [] : [1],
   };
-}
-
-function standardise(x: Float32Array, n: number, f: number): void {
-  for (let j = 0; j < f; j++) {
-    let mean = 0;
-    for (let r = 0; r < n; r++) mean += x[r * f + j];
-    mean /= n;
-    let variance = 0;
-    for (let r = 0; r < n; r++) variance += (x[r * f + j] - mean) ** 2;
-    const std = Math.sqrt(variance / n) || 1;
-    for (let r = 0; r < n; r++) x[r * f + j] = (x[r * f + j] - mean) / std;
-  }
 }
 
 /** Keras's mnist.npz layout (x_train uint8 (N, 28, 28), y_train uint8 (N,), x_test, y_test) as float32 / int32. */
@@ -189,7 +148,7 @@ export function getDataset(id: string): Dataset | undefined {
   let data = cache.get(id);
   if (!data) {
     const path = join(paths.datasetsDir, spec.file);
-    data = spec.file.endsWith('.npz') ? loadMnist(path, spec) : loadCsvDataset(path, spec);
+    data = spec.file.endsWith('.npz') ? loadMnist(path, spec) : loadCsvSample(path, spec);
     cache.set(id, data);
   }
   return data;

@@ -102,7 +102,7 @@ describe('sample datasets', () => {
     expect(testCorrect / test.y.length).toBeGreaterThan(0.8);
   });
 
-  it('Auto MPG: 392 cars, 9 standardised features, mpg targets, heavier cars use more fuel', () => {
+  it('Auto MPG: 392 cars, 6 standardised features and origin one-hot, mpg targets, heavier cars use more fuel', () => {
     const cars = getDataset('auto-mpg')!;
     const f = cars.info.features;
     expect(cars.info.featureNames).toEqual(['cylinders', 'displacement', 'horsepower', 'weight', 'acceleration', 'model_year', 'origin=Europe', 'origin=Japan', 'origin=USA']);
@@ -112,8 +112,13 @@ describe('sample datasets', () => {
     expect(Math.min(...cars.y)).toBeGreaterThanOrEqual(9);
     expect(Math.max(...cars.y)).toBeLessThanOrEqual(47);
     expect(mean(cars.y)).toBeCloseTo(23.45, 1);  // the 392-row Auto MPG's mean mpg
+    // Numeric columns standardised; origin one-hot, as for any CSV Kiln reads.
     for (let j = 0; j < f; j++) {
       const col = Array.from({ length: 392 }, (_, r) => cars.x[r * f + j]);
+      if (cars.info.featureNames![j].startsWith('origin=')) {
+        expect(col.every((v) => v === 0 || v === 1)).toBe(true);
+        continue;
+      }
       expect(Math.abs(mean(col))).toBeLessThan(1e-5);
       expect(mean(col.map((v) => v * v))).toBeCloseTo(1, 4);
     }
