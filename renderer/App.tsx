@@ -1,5 +1,5 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useEditor, useProject, useRun, useServices, useUi } from './AppServices.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { ProjectBanners } from './components/ProjectBanners.js';
@@ -10,6 +10,9 @@ import { DataPanel } from './features/data/DataPanel.js';
 import { Inspector } from './features/editor/Inspector.js';
 import { IssuesList } from './features/editor/IssuesList.js';
 import { ModelCanvas } from './features/editor/ModelCanvas.js';
+import { layerHeat, layerHeatLabels, type HeatMetric } from './features/profile/layerHeat.js';
+import { ProfilerView } from './features/profile/ProfilerView.js';
+import { useProfile } from './features/profile/useProfile.js';
 import { RunsView } from './features/runs/RunsView.js';
 import { Palette } from './features/editor/Palette.js';
 import { SHORTCUTS, typingInField } from './features/editor/shortcuts.js';
@@ -117,11 +120,43 @@ function Workspace() {
   );
 }
 
-/** The editor, or the runs dashboard (unmounted when not shown: it polls only while it shows). */
+/**
+ * The profiler: profiles the editor's model on its data and training settings; its heat map
+ * colours the editor's layers until turned off.
+ */
+function Profiler({ profile }: { profile: ReturnType<typeof useProfile> }) {
+  const { editor, run, ui } = useServices();
+  const [metric, setMetric] = useState<HeatMetric | null>(null);
+  useEffect(() => {
+    ui.getState().setHeat(profile.report && metric ? { values: layerHeat(profile.report, metric), labels: layerHeatLabels(profile.report, metric) } : null);
+  }, [profile.report, metric, ui]);
+  return (
+    <ProfilerView
+      report={profile.report}
+      running={profile.running}
+      error={profile.error}
+      heat={metric}
+      onHeatChange={setMetric}
+      onProfile={(steps) => {
+        const { dataset, data, training } = run.getState().config;
+        void profile.run({ model: editor.getState().model, training, dataset, ...(data ? { data } : {}), steps });
+      }}
+      onSelectLayer={(id) => {
+        editor.getState().select([id]);
+        ui.getState().setMode('model');
+      }}
+    />
+  );
+}
+
+/** The editor, the runs dashboard or the profiler (the dashboard polls only while it shows). */
 function Main() {
-  const { project, runs, ui } = useServices();
+  const { host, project, runs, ui } = useServices();
   const mode = useUi((s) => s.mode);
+  // Kept above the views, so a profile (and its heat map) survives switching back to the editor.
+  const profile = useProfile(host);
   if (mode === 'model') return <Workspace />;
+  if (mode === 'profile') return <Profiler profile={profile} />;
   return (
     <RunsView
       store={runs}

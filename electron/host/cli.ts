@@ -12,6 +12,7 @@ import { evaluate } from './cli/evaluate.js';
 import { exportModel } from './cli/exportModel.js';
 import { importModel } from './cli/importModel.js';
 import { predict } from './cli/predict.js';
+import { profile } from './cli/profile.js';
 import { runs } from './cli/runs.js';
 import { intOption, parseCommand, UsageError } from './cli/shared.js';
 import { summary } from './cli/summary.js';
@@ -29,11 +30,13 @@ Commands:
   predict    Run a trained model on .npy/.npz inputs (kiln predict RUN --input X.npy --output Y.npy)
   summary    Print a model's layers and parameter counts (kiln summary PROJECT|FILE.keras)
   import     Turn a Keras model into a project (kiln import FILE.keras --out PROJECT)
-  export     Export a trained model (not available yet)
+  export     Export a trained model (kiln export RUN --format savedmodel|onnx|tflite|tfjs|keras --out DIR)
+  profile    Where a training step's time goes, per layer and op (kiln profile PROJECT|RUN [--out trace.json])
   runs       List the runs in a log folder (kiln runs LOGDIR)
   serve      Serve the studio in a browser on this machine
              --port N    port to listen on (default 5840; 0 picks a free one)
              --host H    address to listen on (default 127.0.0.1)
+             --model RUN also answer TensorFlow Serving's REST API for that model
   bench      Measure the engine on workloads W1-W5 next to Keras and PyTorch (when installed)
              --json          print one JSON object instead of a table
              --workloads L   a comma-separated subset, e.g. W1,W3
@@ -189,6 +192,8 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'profile':
+        return await profile(rest);
       case 'serve':
         return await serve(rest);
       case 'train':

@@ -10,6 +10,8 @@ export interface UiState {
   /** The editor, or the runs dashboard. */
   mode: StudioMode;
   sideTab: SideTab;
+  /** The profiler's heat map on the editor's layers: 0..1 and a figure per layer id, or off. */
+  heat: { values: ReadonlyMap<string, number>; labels: ReadonlyMap<string, string> } | null;
   /** The keyboard-shortcut overlay. */
   helpOpen: boolean;
   /** Why the last editing action was refused (or other news for the user), until dismissed. */
@@ -20,6 +22,7 @@ export interface UiState {
   toggleTheme(): void;
   showTab(tab: SideTab): void;
   setMode(mode: StudioMode): void;
+  setHeat(heat: UiState['heat']): void;
   setHelpOpen(open: boolean): void;
 }
 
@@ -41,6 +44,7 @@ export function createUiStore(memory?: UiMemory, onTheme?: (theme: Theme) => voi
   return createStore<UiState>()((set, get) => ({
     theme,
     mode: 'model',
+    heat: null,
     sideTab: 'data',
     helpOpen: false,
     notice: null,
@@ -60,6 +64,9 @@ export function createUiStore(memory?: UiMemory, onTheme?: (theme: Theme) => voi
     },
     setMode(mode) {
       set({ mode });
+    },
+    setHeat(heat) {
+      set({ heat });
     },
     setHelpOpen(open) {
       set({ helpOpen: open });

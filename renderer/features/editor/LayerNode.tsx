@@ -13,6 +13,8 @@ export interface LayerNodeData extends Record<string, unknown> {
   ports: number;
   /** Shading by measured cost (the profiler's heat map), 0..1; absent when none. */
   heat?: number;
+  /** The measured figure the heat stands for ("2.10 ms · 23%"). */
+  heatLabel?: string;
 }
 
 export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
@@ -56,7 +58,12 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
         </span>
         {params !== null && params > 0 && <span className="layer-params">{params.toLocaleString('en-US')} params</span>}
       </div>
-      {data.heat !== undefined && <div className="layer-heat" style={{ opacity: 0.15 + 0.6 * data.heat }} />}
+      {data.heat !== undefined && <div className="layer-heat" style={{ opacity: 0.08 + 0.42 * data.heat }} />}
+      {data.heatLabel && (
+        <div className="layer-heat-label mono" data-testid={`heat-${layer.id}`}>
+          {data.heatLabel}
+        </div>
+      )}
       <Handle type="source" id="out" position={Position.Bottom} className="layer-handle" />
     </div>
   );

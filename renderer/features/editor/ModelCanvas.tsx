@@ -44,6 +44,7 @@ export function ModelCanvas({ onMessage }: { onMessage(message: string | null): 
   const positions = useEditor((s) => s.positions);
   const selection = useEditor((s) => s.selection);
   const theme = useUi((s) => s.theme);
+  const heat = useUi((s) => s.heat);
   const flow = useReactFlow();
   const callbacks = useMemo(
     () => ({
@@ -54,8 +55,8 @@ export function ModelCanvas({ onMessage }: { onMessage(message: string | null): 
     [editor, onMessage],
   );
   const built = useMemo(
-    () => buildFlow({ model, report, issuesByLayer, paramCounts, edgeShapes, positions, selection }, callbacks),
-    [model, report, issuesByLayer, paramCounts, edgeShapes, positions, selection, callbacks],
+    () => buildFlow({ model, report, issuesByLayer, paramCounts, edgeShapes, positions, selection, heat }, callbacks),
+    [model, report, issuesByLayer, paramCounts, edgeShapes, positions, selection, heat, callbacks],
   );
   // React Flow's own copies (with measured sizes and drags in flight), rebuilt from the store on every change.
   const [nodes, setNodes] = useState<FlowNode[]>(built.nodes);

@@ -24,7 +24,9 @@ export interface FlowCallbacks {
   insertOnEdge(edge: EdgeDoc, type: string): void;
 }
 
-type State = Pick<EditorState, 'model' | 'report' | 'issuesByLayer' | 'paramCounts' | 'edgeShapes' | 'positions' | 'selection'>;
+type State = Pick<EditorState, 'model' | 'report' | 'issuesByLayer' | 'paramCounts' | 'edgeShapes' | 'positions' | 'selection'> & {
+  heat?: { values: ReadonlyMap<string, number>; labels: ReadonlyMap<string, string> } | null;
+};
 
 function bounds(points: Point[]): { x: number; y: number; width: number; height: number } {
   const xs = points.map((p) => p.x);
@@ -82,6 +84,7 @@ export function buildFlow(s: State, cb: FlowCallbacks): { nodes: FlowNode[]; edg
         issues: (s.issuesByLayer.get(layer.id) ?? []).map((i) => i.message),
         params: s.paramCounts.get(layer.id) ?? null,
         ports: inputs === 'many' ? (incoming.get(layer.id) ?? 0) + 1 : inputs,
+        ...(s.heat?.values.has(layer.id) ? { heat: s.heat.values.get(layer.id)!, heatLabel: s.heat.labels.get(layer.id) } : {}),
       },
     });
   }

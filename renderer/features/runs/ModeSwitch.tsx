@@ -1,9 +1,10 @@
-/** The studio's two top-level views: the model editor, and the runs dashboard. */
-export type StudioMode = 'model' | 'runs';
+/** The studio's top-level views: the model editor, the runs dashboard, and the profiler. */
+export type StudioMode = 'model' | 'runs' | 'profile';
 
 const MODES: { id: StudioMode; label: string; title: string }[] = [
   { id: 'model', label: 'Model', title: 'Edit the model, its data and training settings' },
   { id: 'runs', label: 'Runs', title: 'Compare runs: scalars, hyperparameters, distributions, confusion matrices' },
+  { id: 'profile', label: 'Profile', title: 'Where a training step\'s time and memory go, per layer and op' },
 ];
 
 /** A segmented control between the editor and the Runs view (the app keeps which one shows). */

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { RunSummary } from '../../../common/contract/index.js';
 import type { ModelDoc, TrainingConfig } from '../../../common/model/index.js';
 import { useRun, useServices } from '../../AppServices.js';
+import { ExportPanel } from '../export/ExportPanel.js';
 import { RunStatusBadge } from './RunStatusBadge.js';
 import { useRuns, useRunsStore } from './useRuns.js';
 
@@ -105,6 +106,7 @@ function Details({ run, onOpenConfig }: { run: RunSummary; onOpenConfig(config: 
       </dl>
       <textarea className="runs-input run-notes" rows={3} placeholder="Notes: what this run tried, what it showed" value={notes} data-testid="run-notes" onChange={(e) => setNotes(e.target.value)} onBlur={saveNotes} />
       <Actions run={run} onOpenConfig={onOpenConfig} />
+      {run.source === 'kiln' && run.status !== 'running' && <ExportPanel run={run} />}
     </div>
   );
 }

@@ -1,0 +1,32 @@
+/**
+ * The profiler's RPC service: a dedicated profiling run of the editor's model on a dataset (a few
+ * warm-up steps, then N steps with the engine's per-op timers on), answered with the report. The
+ * studio draws the report and builds the Chrome trace and CSV from it (common/profile).
+ * Served on the engine host's connection beside IEngineService.
+ */
+import type { ModelDoc } from '../model/ModelDoc.js';
+import type { TrainingConfig } from '../model/trainingConfig.js';
+import type { ProfileReport } from '../profile/ProfileReport.js';
+import type { DataChoices } from './engine.js';
+
+export interface ProfileRequest {
+  model: ModelDoc;
+  training: TrainingConfig;
+  /** A dataset spec, as TrainConfig's: `sample:NAME` or a path. */
+  dataset: string;
+  data?: DataChoices;
+  /** Steps to profile after the warm-up (default 50, at most MAX_PROFILE_STEPS). */
+  steps?: number;
+}
+
+export const MAX_PROFILE_STEPS = 10_000;
+
+/** Error codes of the profile service besides the engine's (INVALID_MODEL, INVALID_CONFIG, UNKNOWN_DATASET, INVALID_DATA). */
+export const ProfileErrorCode = {
+  busy: 'PROFILE_ACTIVE',
+  failed: 'PROFILE_FAILED',
+} as const;
+
+export interface IProfileService {
+  profile(request: ProfileRequest): Promise<ProfileReport>;
+}
