@@ -21,6 +21,8 @@
       # (Kiln never reads errno). No -march=native: the binary must be portable.
       "cflags_cc": [ "-std=c++17", "-O3", "-ffp-contract=off", "-fno-math-errno" ],
       "conditions": [
+        # dlopen for the CUDA plugin (exec/cuda_plugin.cpp); part of libc from glibc 2.34 on.
+        [ "OS=='linux'", { "libraries": [ "-ldl" ] } ],
         [ "OS=='mac'", {
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

@@ -99,7 +99,8 @@ export interface IEngineService {
   listDatasets(): Promise<DatasetInfo[]>;
   /** Reads a dataset spec and says what Kiln understood, without training. */
   inspectData(params: { spec: string; choices?: DataChoices }): Promise<DataSummary>;
-  startRun(request: TrainRequest): Promise<{ runId: string }>;
+  /** `run`: the run's folder in the studio's logdir (its id in the runs service). */
+  startRun(request: TrainRequest): Promise<{ runId: string; run?: string }>;
   stopRun(params: { runId: string }): Promise<void>;
 }
 

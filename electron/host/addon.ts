@@ -63,7 +63,28 @@ export interface NativeModel {
   setLearningRate(lr: number): void;
 }
 
-export type BackendName = 'cpu' | 'reference';
+export type BackendName = 'cpu' | 'reference' | 'cuda';
+
+/**
+ * A compute device (native/binding/device_binding.cpp): the cpu always; the GPU through the CUDA
+ * plugin, with `reason` (for the user) whenever it cannot be used.
+ */
+export type NativeDevice =
+  | { backend: 'cpu'; available: true; threads: number }
+  | { backend: 'cuda'; available: false; reason: string; plugin: string }
+  | {
+      backend: 'cuda';
+      available: true;
+      plugin: string;
+      name: string;
+      memoryBytes: number;
+      computeCapability: string;
+      /** CUDA versions as 13000 for 13.0. */
+      driverVersion: number;
+      runtimeVersion: number;
+      /** Ops with a GPU kernel; a model using another fails to compile on 'cuda', naming the layer's node. */
+      ops: string[];
+    };
 
 /** The op-level graph API (native/binding/graph_binding.cpp), as far as the host uses it. */
 export interface NativeGraph {
@@ -75,6 +96,11 @@ export interface NativeGraph {
 
 export interface NativeAddon {
   version(): string;
+  /** The backends that can run here: 'reference', 'cpu', and 'cuda' when a GPU was found. */
+  backends(): BackendName[];
+  devices(): NativeDevice[];
+  /** Seconds per m x k by k x n product on the GPU through the cuda backend's cuBLAS path (float32 accumulation). */
+  cudaTimeGemm(options: { dtype: 'float32' | 'bfloat16'; m: number; n: number; k: number; repeats?: number }): Promise<number>;
   Model: new (spec: EngineModelSpec, options?: { backend?: BackendName }) => NativeModel;
   Graph: new () => NativeGraph;
   /** c = alpha op(a) op(b) + beta c, row-major float32, threaded. */

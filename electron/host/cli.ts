@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { EngineEvents, IEngineService, TrainConfig } from '../../common/contract/index.js';
 import { defaultModel, defaultTrainingConfig } from '../../common/model/index.js';
 import { RpcClient, createProxy } from '../../common/rpc/index.js';
+import { loadAddon, type NativeAddon } from './addon.js';
 import { appRoot } from './appRoot.js';
 import { formatBench, runBench, WORKLOADS } from './bench/report.js';
 import type { WorkloadName } from './bench/workloads.js';
@@ -184,6 +185,19 @@ async function bench(args: string[]): Promise<number> {
 function version(): number {
   const pkg = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string };
   console.log(`kiln ${pkg.version}`);
+  let addon: NativeAddon;
+  try {
+    addon = loadAddon();
+  } catch (error) {
+    console.log(`engine: not loaded (${(error as Error).message.split('\n')[0]})`);
+    return 0;
+  }
+  console.log(`engine: ${addon.version()}`);
+  for (const d of addon.devices()) {
+    if (d.backend === 'cpu') console.log(`cpu: ${d.threads} threads`);
+    else if (d.available) console.log(`gpu: ${d.name}, ${(d.memoryBytes / 2 ** 30).toFixed(0)} GiB, compute capability ${d.computeCapability} (cuda backend)`);
+    else console.log(`gpu: not used: ${d.reason}`);
+  }
   return 0;
 }
 
@@ -215,7 +229,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'version':
       case '--version':
         if (rest.includes('--help') || rest.includes('-h')) {
-          console.log('Usage: kiln version\n\nPrints Kiln\'s version and the native engine\'s.');
+          console.log('Usage: kiln version\n\nPrints Kiln\'s version, the native engine\'s and the devices it trains on (and why the GPU is not used, when it is not).');
           return 0;
         }
         return version();

@@ -3,18 +3,27 @@
  * serves the engine over RPC to every connection it is given:
  * - under `kiln serve` and the CLI it is forked with child_process and talks over the IPC channel;
  * - under Electron it is a utilityProcess and receives one MessagePort per window from main.
- * Each connection serves the engine (IEngineService) and projects (IProjectService) together.
+ * Each connection serves the engine (IEngineService), projects (IProjectService), runs
+ * (IRunsService), exports (IExportService) and profiles (IProfileService) together. Training runs
+ * go to the studio's logdir (KILN_LOGDIR, else `runs` in Kiln's config folder); the runs service
+ * reads the running run's scalars from memory; exports read the runs of the logdir shown.
  */
-import type { EngineEvents } from '../../common/contract/index.js';
+import type { EngineEvents, RunsEvents } from '../../common/contract/index.js';
 import { RpcServer, type Transport } from '../../common/rpc/index.js';
 import { EngineService } from './EngineService.js';
+import { ExportService } from './ExportService.js';
+import { ProfileService } from './ProfileService.js';
 import { ProjectService } from './ProjectService.js';
+import { LiveRuns } from './runs/LiveRuns.js';
+import { RunsService } from './RunsService.js';
 import { MessagePortTransport, type PortLike } from './transports/MessagePortTransport.js';
 import { NodeIpcTransport } from './transports/NodeIpcTransport.js';
 
 const connections = new Set<RpcServer>();
 
-const service = new EngineService(<K extends keyof EngineEvents>(event: K, data: EngineEvents[K]) => {
+type Events = EngineEvents & RunsEvents;
+
+function emit<K extends keyof Events>(event: K, data: Events[K]): void {
   for (const server of connections) {
     try {
       server.emit(event, data);
@@ -22,7 +31,11 @@ const service = new EngineService(<K extends keyof EngineEvents>(event: K, data:
       // That connection is closing; its close handler removes it.
     }
   }
-});
+}
+
+const live = new LiveRuns();
+const service = new EngineService(emit, { live });
+const runs = new RunsService({ launcher: service.launcher, live, emit });
 
 /**
  * One object with the methods of several services, for an RpcServer (which serves one object).
@@ -45,7 +58,7 @@ function unionOf(...services: object[]): object {
   return union;
 }
 
-const served = unionOf(service, new ProjectService());
+const served = unionOf(service, new ProjectService(), runs, new ExportService(() => runs.shownLogdir), new ProfileService());
 
 function serve(transport: Transport): void {
   const server = new RpcServer(transport, served);

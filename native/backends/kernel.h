@@ -30,6 +30,19 @@ struct kernel_args {
 
 using kernel_fn = void (*)(const kernel_args& a);
 
+// The memory of a backend that computes outside host memory (a GPU plugin). A kernel table
+// without one works on host memory. With one, a plan's arena and every source bound to it live
+// in the device's memory, and data crosses only through upload and download, ordered with the
+// kernels (download returns once the data is on the host).
+struct device_memory {
+  void* (*alloc)(int64_t bytes);  // nullptr when the device is out of memory
+  void (*release)(void* p);
+  bool (*upload)(void* device_dst, const void* host_src, int64_t bytes);
+  bool (*download)(void* host_dst, const void* device_src, int64_t bytes);
+  bool (*synchronize)();  // waits for every queued kernel and copy (timing)
+  const char* (*last_error)();  // what the last failed call reported, in the device's words
+};
+
 // Kernels are chosen by the dtype of the node's first input (or first output for ops without
 // inputs), so e.g. argmax is keyed by its float input and gather by its float params.
 class kernel_table {
@@ -49,10 +62,14 @@ class kernel_table {
   void allow_epilogue_activation(kiln_op op) { activations_[op] = true; }
   bool epilogue_activation(kiln_op op) const { return activations_[op]; }
 
+  void set_device(const device_memory* d) { device_ = d; }
+  const device_memory* device() const { return device_; }
+
  private:
   kernel_fn fns_[kiln_op_count][dtypes] = {};
   kernel_fn epilogues_[kiln_op_count] = {};
   bool activations_[kiln_op_count] = {};
+  const device_memory* device_ = nullptr;
 };
 
 // The dtype a node's kernel is looked up by.

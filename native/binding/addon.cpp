@@ -1,10 +1,11 @@
-// Node-API entry point of the Kiln engine: registers each binding (graph, model, gemm).
+// Node-API entry point of the Kiln engine: registers each binding (graph, model, gemm, devices).
 // Bindings are thin: they convert and validate arguments and run the engine on worker threads.
 #include <napi.h>
 
 void kiln_register_graph_binding(Napi::Env env, Napi::Object exports);
 void kiln_register_gemm_binding(Napi::Env env, Napi::Object exports);
 void kiln_register_model_binding(Napi::Env env, Napi::Object exports);
+void kiln_register_device_binding(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -17,6 +18,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   kiln_register_graph_binding(env, exports);
   kiln_register_model_binding(env, exports);
   kiln_register_gemm_binding(env, exports);
+  kiln_register_device_binding(env, exports);
   return exports;
 }
 

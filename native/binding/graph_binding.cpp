@@ -63,7 +63,20 @@ class run_worker : public Napi::AsyncWorker {
 
   void Execute() override {
     std::vector<void*> sources(state_->g.values().size(), nullptr);
-    for (size_t i = 0; i < feed_ids_.size(); ++i) sources[static_cast<size_t>(feed_ids_[i])] = feeds_[i].bytes.data();
+    // A device plan reads its feeds from device memory: each is copied there for this run.
+    const kiln::device_memory* dev = plan_->device();
+    std::vector<kiln::device_block> staged;  // released however the run ends
+    for (size_t i = 0; i < feed_ids_.size(); ++i) {
+      void* src = feeds_[i].bytes.data();
+      if (dev) {
+        const auto bytes = static_cast<int64_t>(feeds_[i].bytes.size());
+        staged.emplace_back(dev, bytes);
+        src = staged.back().data();
+        if (!src) return SetError("not enough GPU memory for the feed '" + state_->g.val(feed_ids_[i]).name + "'");
+        if (!dev->upload(src, feeds_[i].bytes.data(), bytes)) return SetError(std::string("copying a feed to the GPU failed: ") + dev->last_error());
+      }
+      sources[static_cast<size_t>(feed_ids_[i])] = src;
+    }
     kiln::run_options options;
     options.pool = pool_;
     const std::string error = plan_->run(sources, options);
@@ -71,6 +84,7 @@ class run_worker : public Napi::AsyncWorker {
     for (int32_t r = 0; r < repeats_; ++r) {
       const auto start = std::chrono::steady_clock::now();
       for (int32_t i = 0; i < runs_; ++i) plan_->run(sources, options);
+      if (dev && !dev->synchronize()) return SetError(std::string("the GPU failed: ") + dev->last_error());
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / runs_;
       if (r == 0 || seconds < best_) best_ = seconds;
     }
@@ -78,10 +92,12 @@ class run_worker : public Napi::AsyncWorker {
     for (int32_t id : fetch_) {
       const kiln::value& v = state_->g.val(id);
       owned_buffer out{std::vector<unsigned char>(static_cast<size_t>(kiln::shape_elements(v.shape) * kiln::dtype_size(v.dtype))), v.dtype};
-      const void* src = plan_->data(id);
-      if (!src) src = sources[static_cast<size_t>(id)];
+      const void* src = plan_->data(id) ? plan_->data(id) : sources[static_cast<size_t>(id)];
       if (!src) return SetError("no data for '" + v.name + "'");
-      if (!out.bytes.empty()) std::memcpy(out.bytes.data(), src, out.bytes.size());
+      if (!out.bytes.empty() && !dev) std::memcpy(out.bytes.data(), src, out.bytes.size());
+      if (!out.bytes.empty() && dev && !dev->download(out.bytes.data(), src, static_cast<int64_t>(out.bytes.size()))) {
+        return SetError("reading '" + v.name + "' back from the GPU failed: " + dev->last_error());
+      }
       results_.push_back(std::move(out));
     }
   }
@@ -329,7 +345,7 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
     return o;
   }
 
-  // options: undefined or {backend?: 'reference' | 'cpu'}; false after throwing a TypeError.
+  // options: undefined or {backend?: 'reference' | 'cpu' | 'cuda'}; false after throwing.
   bool read_backend(Napi::Env env, const Napi::Value& options, backend_info& out) {
     if (options.IsUndefined() || options.IsNull()) return true;
     if (!options.IsObject()) {
@@ -339,9 +355,12 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
     const Napi::Value name = options.As<Napi::Object>().Get("backend");
     if (name.IsUndefined()) return true;
     out.name = name.IsString() ? name.As<Napi::String>().Utf8Value() : "";
-    if (kiln::js::backend_by_name(out.name, out.kernels, out.pool)) return true;
-    const std::string got = name.IsString() ? "'" + out.name + "'" : "a non-string";
-    Napi::TypeError::New(env, "backend must be 'reference' or 'cpu', got " + got).ThrowAsJavaScriptException();
+    std::string why;
+    bool unknown = false;
+    if (kiln::js::backend_by_name(out.name, out.kernels, out.pool, why, unknown)) return true;
+    if (!name.IsString()) why = "backend must be 'reference', 'cpu' or 'cuda', got a non-string";
+    if (unknown || !name.IsString()) Napi::TypeError::New(env, why).ThrowAsJavaScriptException();
+    else Napi::Error::New(env, why).ThrowAsJavaScriptException();
     return false;
   }
 
@@ -430,7 +449,7 @@ Napi::Value backend_names(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array out = Napi::Array::New(env);
   uint32_t n = 0;
-  for (const char* name : kiln::js::backend_names) out.Set(n++, name);
+  for (const std::string& name : kiln::js::backend_names()) out.Set(n++, name);
   return out;
 }
 

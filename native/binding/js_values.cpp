@@ -1,6 +1,7 @@
 #include "js_values.h"
 
 #include "cpu/cpu_kernels.h"
+#include "exec/cuda_plugin.h"
 #include "exec/thread_pool.h"
 #include "ir/op_table.h"
 #include "reference/reference.h"
@@ -93,10 +94,17 @@ bool read_attrs(Napi::Env env, const Napi::Value& v, attrs& at) {
   return true;
 }
 
-bool backend_by_name(const std::string& name, const kernel_table*& kernels, thread_pool*& pool) {
+std::vector<std::string> backend_names() {
+  std::vector<std::string> names{"reference", "cpu"};
+  if (cuda_kernels()) names.push_back("cuda");
+  return names;
+}
+
+bool backend_by_name(const std::string& name, const kernel_table*& kernels, thread_pool*& pool, std::string& error, bool& unknown) {
+  unknown = false;
+  pool = nullptr;
   if (name == "reference") {
     kernels = &reference_kernels();
-    pool = nullptr;
     return true;
   }
   if (name == "cpu") {
@@ -104,6 +112,14 @@ bool backend_by_name(const std::string& name, const kernel_table*& kernels, thre
     pool = &default_thread_pool();
     return true;
   }
+  if (name == "cuda") {
+    kernels = cuda_kernels();
+    if (kernels) return true;
+    error = "the cuda backend is not available: " + cuda_backend_status().reason;
+    return false;
+  }
+  unknown = true;
+  error = "backend must be 'reference', 'cpu' or 'cuda', got '" + name + "'";
   return false;
 }
 

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 #include "kernel.h"
 #include "kiln/ir.h"
@@ -21,8 +22,10 @@ bool read_shape(Napi::Env env, const Napi::Value& v, const std::string& what, sh
 // numbers int lists, strings strings ("dtype" strings become the dtype enum, "of" an op).
 bool read_attrs(Napi::Env env, const Napi::Value& v, attrs& at);
 
-inline constexpr const char* backend_names[] = {"reference", "cpu"};
-// The kernels and thread pool of a backend by name ("cpu", "reference"); false when unknown.
-bool backend_by_name(const std::string& name, const kernel_table*& kernels, thread_pool*& pool);
+// The backends that can run here: reference, cpu, and cuda when its plugin found a device.
+std::vector<std::string> backend_names();
+// The kernels and thread pool of a backend by name ("cpu", "reference", "cuda"); false with
+// `error` (a TypeError's text when `unknown` is set, else why the backend cannot run here).
+bool backend_by_name(const std::string& name, const kernel_table*& kernels, thread_pool*& pool, std::string& error, bool& unknown);
 
 }  // namespace kiln::js

@@ -332,7 +332,7 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
                         InstanceMethod("setLearningRate", &model_wrap::set_learning_rate)});
   }
 
-  // new Model(spec, { backend: 'cpu' | 'reference' })
+  // new Model(spec, { backend: 'cpu' | 'reference' | 'cuda' })
   explicit model_wrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<model_wrap>(info), state_(std::make_shared<model_state>()) {
     Napi::Env env = info.Env();
     kiln::model_spec spec;
@@ -343,8 +343,11 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
     }
     const kiln::kernel_table* kernels = nullptr;
     kiln::thread_pool* pool = nullptr;
-    if (!kiln::js::backend_by_name(backend, kernels, pool)) {
-      throw_type(env, "unknown backend '" + backend + "' (use 'cpu' or 'reference')");
+    std::string why;
+    bool unknown = false;
+    if (!kiln::js::backend_by_name(backend, kernels, pool, why, unknown)) {
+      if (unknown) throw_type(env, "unknown backend '" + backend + "' (use 'cpu', 'reference' or 'cuda')");
+      else Napi::Error::New(env, why).ThrowAsJavaScriptException();
       return;
     }
     std::string error;
@@ -411,6 +414,10 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
   Napi::Value get_weights(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!idle(env)) return env.Undefined();
+    if (std::string e = state_->core->pull_weights(); !e.empty()) {
+      Napi::Error::New(env, e).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     Napi::Object out = Napi::Object::New(env);
     const auto& params = state_->core->spec().params;
     for (size_t i = 0; i < params.size(); ++i) {
@@ -455,7 +462,13 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
       }
       writes.emplace_back(i, a);
     }
-    for (auto& [i, a] : writes) std::copy(a.Data(), a.Data() + a.ElementLength(), state_->core->weights(i).begin());
+    // A subset is written over the current weights, which may be newer on the GPU.
+    std::string error = state_->core->pull_weights();
+    if (error.empty()) {
+      for (auto& [i, a] : writes) std::copy(a.Data(), a.Data() + a.ElementLength(), state_->core->weights(i).begin());
+      error = state_->core->push_weights();
+    }
+    if (!error.empty()) Napi::Error::New(env, error).ThrowAsJavaScriptException();
     return env.Undefined();
   }
 

@@ -5,7 +5,7 @@
 // (b) a logdir Keras's TensorBoard callback writes is read by Kiln with the values TensorBoard reads;
 // (c) a logdir PyTorch's SummaryWriter writes (old-style values) likewise, if torch is installed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,19 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionEndStatus, type HistogramBucket } from '../../common/formats/tfevents/index.js';
 import { EventsFile } from '../../electron/host/runs/eventsFile.js';
 import { readLogdir, type LogdirRun } from '../../electron/host/runs/LogdirReader.js';
+import { tensorboardMissing } from './tensorflow.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const python = `${root}.venv/bin/python`;
 
-function tensorboardMissing(): string | null {
-  if (!existsSync(python)) return '.venv is missing (npm test creates it with scripts/setupPython.js)';
-  try {
-    execFileSync(python, ['-c', 'import tensorboard, tensorflow'], { stdio: 'ignore', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
-    return null;
-  } catch {
-    return 'tensorboard or tensorflow-cpu is not installed in .venv';
-  }
-}
 const missing = tensorboardMissing();
 
 /** [step, wallTime, value] per tag, as TensorBoard reports them. */

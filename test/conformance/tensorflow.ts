@@ -20,6 +20,17 @@ export interface TfResult {
   grads: number[][];
 }
 
+/** Why TensorBoard with TensorFlow cannot be run here, or null when they can. */
+export function tensorboardMissing(): string | null {
+  if (!existsSync(python)) return '.venv is missing (npm test creates it with scripts/setupPython.js)';
+  try {
+    execFileSync(python, ['-c', 'import tensorboard, tensorflow'], { stdio: 'ignore', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+    return null;
+  } catch {
+    return 'tensorboard or tensorflow-cpu is not installed in .venv';
+  }
+}
+
 /** Why TensorFlow cannot be run here, or null when it can. */
 export function tensorflowMissing(): string | null {
   if (!existsSync(python)) return '.venv is missing (npm test creates it with scripts/setupPython.js)';

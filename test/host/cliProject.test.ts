@@ -62,7 +62,7 @@ describe('kiln train PROJECT and the commands that read runs', () => {
     const runFile = JSON.parse(readFileSync(join(dir, 'logs', 'first', 'run.json'), 'utf8'));
     expect(runFile).toMatchObject({ status: 'completed', epochsDone: 30, data: 'iris.npz', samples: { train: 108, validation: 12, test: 30 } });
     expect(runFile.training.seed).toBe(2);
-    expect(existsSync(join(dir, 'logs', 'first', 'checkpoints', 'best.weights.npz'))).toBe(true);
+    expect(existsSync(join(dir, 'logs', 'first', 'checkpoints', 'best', 'checkpoint'))).toBe(true);
   }, 60_000);
 
   it('prints Keras-like epoch lines without --json, and picks a run name', async () => {
@@ -96,7 +96,7 @@ describe('kiln train PROJECT and the commands that read runs', () => {
 
     // The final weights are the last checkpoint's: the same predictions, as a .npz keyed by layer names.
     writeFileSync(join(dir, 'x.npz'), writeNpz({ input: { shape: [30, 4], data: rowsOf(testRows) } }));
-    const c = await kiln('predict', join('logs', 'first', 'checkpoints', 'last.weights.npz'), '--input', 'x.npz', '--output', 'y.npz');
+    const c = await kiln('predict', join('logs', 'first', 'checkpoints', 'last'), '--input', 'x.npz', '--output', 'y.npz');
     expect(c.code, c.stderr).toBe(0);
     const out = parseNpz(readFileSync(join(dir, 'y.npz')));
     expect([...out.keys()]).toEqual(['dense_2']);
@@ -127,8 +127,8 @@ describe('kiln train PROJECT and the commands that read runs', () => {
     const runFile = JSON.parse(readFileSync(join(dir, 'logs', 'interrupted', 'run.json'), 'utf8'));
     expect(runFile.status).toBe('stopped');
     expect(runFile.epochsDone).toBe(end.epochs);
-    expect(runFile.checkpoints.final).toBe('checkpoints/last.weights.npz');
-    expect(existsSync(join(dir, 'logs', 'interrupted', 'checkpoints', 'last.weights.npz'))).toBe(true);
+    expect(runFile.checkpoints.final).toBe(`checkpoints/last/ckpt-${end.epochs}`);
+    expect(existsSync(join(dir, 'logs', 'interrupted', `${runFile.checkpoints.final}.index`))).toBe(true);
   }, 60_000);
 
   it('explains bad data and bad projects, with exit code 2 for usage and 1 for the rest', async () => {
@@ -218,10 +218,10 @@ m.summary(print_fn=lambda line, **kw: open(f'{d}/keras_summary.txt', 'a').write(
     ours.forEach((v, i) => expect(v).toBeCloseTo(theirs[i], 5));
   }, 120_000);
 
-  it('says honestly that export is not available yet', async () => {
+  it('export refuses a model without trained weights, and an unknown format', async () => {
     const e = await kiln('export', 'iris.kiln.json', '--format', 'onnx', '--out', 'out');
-    expect(e.code).toBe(2);
-    expect(e.stderr.trim()).toBe('kiln: export to onnx is not available yet: SavedModel, ONNX, TF Lite, TF.js and Keras exports arrive with the export issue');
+    expect(e.code).toBe(1);
+    expect(e.stderr.trim()).toMatch(/holds no trained weights: train it first/);
     const unknown = await kiln('export', 'iris.kiln.json', '--format', 'pickle', '--out', 'out');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown export format "pickle"');

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { defaultModel, defaultTrainingConfig, type ModelDoc, type TrainingConfig } from '../../common/model/index.js';
 import { getDataset } from '../../electron/host/datasets.js';
 import { buildNativeModel, runTraining, TrainingError, type EpochInfo } from '../../electron/host/training/runTraining.js';
-import { readWeightsFile } from '../../electron/host/training/weightsFile.js';
+import { readTfCheckpointWeights } from '../../electron/host/training/tfCheckpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-runs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,13 +55,13 @@ describe('runTraining', () => {
     expect(run.best).toMatchObject({ monitor: 'val_loss', mode: 'min' });
     expect(run.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(run.endedAt).toBeDefined();
-    expect(run.checkpoints.final).toBe('checkpoints/last.weights.npz');
+    expect(run.checkpoints.final).toBe('checkpoints/last/ckpt-4');
     expect(run.dataFingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(epochs.map((e) => e.dataWait >= 0 && e.dataWait < 1)).toEqual([true, true, true, true]);
     expect((run.dataWaitSeconds as number[]).map((w) => w >= 0)).toEqual([true, true, true, true]);
 
     // The last checkpoint loads back into a fresh model and predicts as the trained one does.
-    const { weights, shapes } = readWeightsFile(join(dir, 'plain', 'checkpoints', 'last.weights.npz'));
+    const { weights, shapes } = readTfCheckpointWeights(join(dir, 'plain', 'checkpoints', 'last'));
     expect(shapes.get('dense_1/kernel')).toEqual([4, 16]);
     const fresh = buildNativeModel(defaultModel(), config({}), weights);
     const [a] = await fresh.model.predict({ x: iris.x });
@@ -108,12 +108,12 @@ describe('runTraining', () => {
     expect(result.epochsDone).toBe(3);
     expect(result.stoppedEarly).toEqual({ epoch: 3, restoredEpoch: 1 });
     expect(result.best).toMatchObject({ monitor: 'loss', mode: 'max', epoch: 1 });
-    const best = readWeightsFile(join(dir, 'restore', 'checkpoints', 'best.weights.npz')).weights;
-    const last = readWeightsFile(join(dir, 'restore', 'checkpoints', 'last.weights.npz')).weights;
+    const best = readTfCheckpointWeights(join(dir, 'restore', 'checkpoints', 'best')).weights;
+    const last = readTfCheckpointWeights(join(dir, 'restore', 'checkpoints', 'last')).weights;
     expect(result.weights['dense_1/kernel']).toEqual(best['dense_1/kernel']);
     expect(result.weights['dense_1/kernel']).not.toEqual(last['dense_1/kernel']);
     expect(result.model.getWeights()['dense_2/bias']).toEqual(best['dense_2/bias']);
-    expect(readRun('restore').checkpoints.final).toBe('checkpoints/best.weights.npz');
+    expect(readRun('restore').checkpoints.final).toBe('checkpoints/best/ckpt-1');
   });
 
   it('lowers the learning rate on a plateau (ReduceLROnPlateau), visible in the epoch logs', async () => {
@@ -175,6 +175,6 @@ describe('runTraining', () => {
     });
     expect(result.status).toBe('stopped');
     expect(result.epochsDone).toBe(2);
-    expect(readRun('stopped')).toMatchObject({ status: 'stopped', epochsDone: 2, checkpoints: { last: 'checkpoints/last.weights.npz' } });
+    expect(readRun('stopped')).toMatchObject({ status: 'stopped', epochsDone: 2, checkpoints: { last: 'checkpoints/last/ckpt-2' } });
   });
 });

@@ -1,12 +1,12 @@
 /** What the `kiln` commands share: usage errors, option parsing with --help, Keras-style number formatting, model sources. */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ModelDoc, TrainingConfig } from '../../../common/model/index.js';
 import { PROJECT_SUFFIX } from '../../../common/project/projectFile.js';
 import { loadProject } from '../project/projectStore.js';
-import { readRun } from '../training/readRun.js';
-import { readWeightsFile, type Weights } from '../training/weightsFile.js';
+import { checkpointRunDir, readCheckpointWeights, readRun, readRunWeights } from '../training/readRun.js';
+import type { Weights } from '../training/weightsFile.js';
 
 /** A mistake in how the command was called: exit code 2, with the command's usage (none for null, Kiln's for undefined). */
 export class UsageError extends Error {
@@ -63,31 +63,38 @@ export function formatLogs(logs: Record<string, number>, withLearningRate = fals
 export interface ModelSource {
   kind: 'run' | 'checkpoint' | 'project';
   path: string;
+  /** The run folder, for a run or one of its checkpoints. */
+  runDir?: string;
   name: string;
   model: ModelDoc;
   training: TrainingConfig;
   weights?: Weights;
 }
 
-/** Resolves RUN | CHECKPOINT | PROJECT: a run folder (its final weights), a run's .weights.npz, or a NAME.kiln.json. */
+/**
+ * Resolves RUN | CHECKPOINT | PROJECT: a run folder (its final weights), one of a run's
+ * checkpoints (a TensorFlow checkpoint folder or prefix in RUN/checkpoints/, or an older run's
+ * .weights.npz), or a NAME.kiln.json.
+ */
 export function loadModelSource(arg: string, what = 'RUN, CHECKPOINT or PROJECT'): ModelSource {
   const path = resolve(arg);
-  if (!existsSync(path)) throw new Error(`${arg} does not exist: give a ${what}`);
-  if (statSync(path).isDirectory()) {
+  const isCheckpointPrefix = existsSync(`${path}.index`);
+  if (!existsSync(path) && !isCheckpointPrefix) throw new Error(`${arg} does not exist: give a ${what}`);
+  if (!isCheckpointPrefix && statSync(path).isDirectory() && !existsSync(join(path, 'checkpoint'))) {
     const run = readRun(path);
     const rel = run.checkpoints.final ?? run.checkpoints.last;
     if (!rel) throw new Error(`run ${run.name} has no checkpoint yet (status ${run.status})`);
-    return { kind: 'run', path, name: run.name, model: run.model, training: run.training, weights: readWeightsFile(join(path, rel)).weights };
+    return { kind: 'run', path, runDir: path, name: run.name, model: run.model, training: run.training, weights: readRunWeights(path, rel) };
   }
-  if (path.endsWith('.weights.npz')) {
-    const runDir = dirname(dirname(path));
-    if (!existsSync(join(runDir, 'run.json'))) throw new Error(`cannot find the run of checkpoint ${arg}: a checkpoint is read with its run's model (expected ${join(runDir, 'run.json')})`);
+  if (isCheckpointPrefix || path.endsWith('.weights.npz') || path.endsWith('.index') || statSync(path).isDirectory()) {
+    const runDir = checkpointRunDir(path);
+    if (!runDir) throw new Error(`cannot find the run of checkpoint ${arg}: a checkpoint is read with its run's model, from RUN/checkpoints/ (expected ${join(dirname(dirname(path)), 'run.json')})`);
     const run = readRun(runDir);
-    return { kind: 'checkpoint', path, name: `${run.name}/${basename(path)}`, model: run.model, training: run.training, weights: readWeightsFile(path).weights };
+    return { kind: 'checkpoint', path, runDir, name: `${run.name}/${relative(runDir, path)}`, model: run.model, training: run.training, weights: readCheckpointWeights(path) };
   }
   if (path.endsWith('.json')) {
     const loaded = loadProject(path);
     return { kind: 'project', path, name: loaded.name, model: loaded.project.model, training: loaded.project.training, ...(loaded.weights ? { weights: loaded.weights } : {}) };
   }
-  throw new UsageError(`${arg} is not a ${what}: give a run folder, a checkpoint (.weights.npz) or a project (NAME${PROJECT_SUFFIX})`);
+  throw new UsageError(`${arg} is not a ${what}: give a run folder, a checkpoint (RUN/checkpoints/last) or a project (NAME${PROJECT_SUFFIX})`);
 }

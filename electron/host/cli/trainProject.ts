@@ -12,7 +12,10 @@ import { intOption, UsageError } from './shared.js';
 export const TRAIN_USAGE = `Usage: kiln train [PROJECT] [options]
 
 Trains the model of PROJECT (NAME.kiln.json) with its training settings and writes a run folder
-LOGDIR/RUN/ (run.json, checkpoints/last.weights.npz, checkpoints/best.weights.npz).
+LOGDIR/RUN/ that TensorBoard reads (tensorboard --logdir LOGDIR): event files in RUN/train and
+RUN/validation, run.json, and TensorFlow checkpoints in RUN/checkpoints/{last,best}.
+Classifiers also get a validation confusion matrix per epoch, from the first 1000 validation
+samples (set KILN_CONFUSION_SAMPLES=N to change that, 0 to turn it off).
 Without PROJECT, trains the starter model (Input(4) -> Dense 16 relu -> Dense 3 softmax) on Iris.
 
 Options:
@@ -113,7 +116,10 @@ export async function trainProject(projectArg: string, values: Record<string, st
       ...(splits.validation ? { validation: splits.validation } : {}),
       ...(splits.test ? { test: splits.test } : {}),
       ...(loaded.weights ? { initialWeights: loaded.weights } : {}),
-      run: { logdir, name: runName, project: loaded.path, data: spec },
+      run: {
+        logdir, name: runName, project: loaded.path, data: spec, dataBaseDir: baseDir, dataOptions,
+        ...(splits.classNames ? { classNames: splits.classNames } : {}),
+      },
       signal: controller.signal,
       onStep: (s) => progress.step(s),
       onEpoch: (e) => {

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { KerasTrainingData } from '../../../common/export/keras/index.js';
 import { analyzeModel } from '../../../common/model/index.js';
 import { detectFormat } from '../data/resolveDataSpec.js';
-import { loadModelSource } from '../cli/shared.js';
+import { loadModelSource, type ModelSource } from '../cli/shared.js';
 import { loadProject } from '../project/projectStore.js';
 import { readRun } from '../training/readRun.js';
 import { buildNativeModel } from '../training/runTraining.js';
@@ -28,10 +28,10 @@ export interface ExportResult {
 }
 
 /** The data spec the model was trained on and where its relative paths start, when known. */
-function dataOf(kind: string, path: string): { spec?: string; baseDir: string } {
-  if (kind === 'project') return { spec: loadProject(path).project.data, baseDir: dirname(path) };
-  const run = readRun(kind === 'run' ? path : dirname(dirname(path)));
-  return { ...(run.data ? { spec: run.data } : {}), baseDir: run.project ? dirname(run.project) : process.cwd() };
+function dataOf(source: ModelSource): { spec?: string; baseDir: string } {
+  if (source.kind === 'project') return { spec: loadProject(source.path).project.data, baseDir: dirname(source.path) };
+  const run = readRun(source.runDir ?? source.path);
+  return { ...(run.data ? { spec: run.data } : {}), baseDir: run.dataBaseDir ?? (run.project ? dirname(run.project) : process.cwd()) };
 }
 
 /** The data as a training script outside Kiln opens it: a file or folder (samples stay in Kiln). */
@@ -52,7 +52,7 @@ export async function exportTrainedModel(request: { source: string; format: Expo
   if (blocked.length > 0) {
     throw new ExportError(`${format.label} cannot express ${blocked.length === 1 ? 'this layer' : 'these layers'}:\n  ${blocked.map((b) => `${b.layer}: ${b.reason}`).join('\n  ')}`);
   }
-  const data = dataOf(source.kind, source.path);
+  const data = dataOf(source);
   const files = await format.write({ model: source.model, analysis, weights: source.weights, training: source.training, name: source.name, ...trainingData(data) });
   const out = resolve(request.out);
   writeFolderAtomic(out, files, request.replace);

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { RunFile } from './runTraining.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { RUN_FILE_VERSION, type RunFile } from './runFile.js';
+import { readTfCheckpointWeights } from './tfCheckpoint.js';
+import { readWeightsFile, type Weights } from './weightsFile.js';
 
 /** Reads `<dir>/run.json`; throws with the reason (no such run, not a Kiln run). */
 export function readRun(dir: string): RunFile {
@@ -20,7 +22,36 @@ export function readRun(dir: string): RunFile {
   }
   const r = run as Partial<RunFile>;
   if (typeof run !== 'object' || run === null || r.format !== 'kiln-run') throw new Error(`${path} is not a Kiln run file ("format" must be "kiln-run")`);
-  if (typeof r.version !== 'number' || r.version > 1) throw new Error(`${path} was made by a newer Kiln (run format version ${String(r.version)}): update Kiln to read it`);
+  if (typeof r.version !== 'number' || r.version > RUN_FILE_VERSION) throw new Error(`${path} was made by a newer Kiln (run format version ${String(r.version)}): update Kiln to read it`);
   if (typeof r.model !== 'object' || typeof r.training !== 'object') throw new Error(`${path} has no model or training settings`);
   return run as RunFile;
+}
+
+/**
+ * The weights of a checkpoint: a TensorFlow checkpoint (a prefix `.../ckpt-7`, its `.index`, or a
+ * folder with a `checkpoint` file) or, from runs of Kiln before run format 2, a `.weights.npz`.
+ */
+export function readCheckpointWeights(path: string): Weights {
+  return path.endsWith('.weights.npz') ? readWeightsFile(path).weights : readTfCheckpointWeights(path).weights;
+}
+
+/** The weights of one of a run's checkpoints, as run.json names it (relative to the run folder). */
+export function readRunWeights(dir: string, checkpoint: string): Weights {
+  return readCheckpointWeights(join(dir, checkpoint));
+}
+
+/**
+ * The run folder a checkpoint path belongs to, or null when `path` is not a checkpoint inside a
+ * run: `RUN/checkpoints/last` (a folder), `RUN/checkpoints/last/ckpt-7[.index]`, or a version 1
+ * `RUN/checkpoints/last.weights.npz`.
+ */
+export function checkpointRunDir(path: string): string | null {
+  let folder: string;
+  if (path.endsWith('.weights.npz')) folder = dirname(path);
+  else if (existsSync(path) && statSync(path).isDirectory()) folder = existsSync(join(path, 'checkpoint')) ? dirname(path) : '';
+  else if (existsSync(path.endsWith('.index') ? path : `${path}.index`)) folder = dirname(dirname(path));
+  else return null;
+  if (basename(folder) !== 'checkpoints') return null;
+  const runDir = dirname(folder);
+  return existsSync(join(runDir, 'run.json')) ? runDir : null;
 }

@@ -5,7 +5,7 @@
  * latest. Variables have TF1-style names, `<layer>/<weight>` (dense/kernel), as Kiln's SavedModel
  * export restores them; values are float32.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { readTensorBundle, TensorBundleError, writeTensorBundle, type BundleTensor } from '../../../common/formats/tensorBundle/index.js';
 import { writeFileAtomic } from '../writeFileAtomic.js';
@@ -25,9 +25,10 @@ export interface CheckpointState {
 /**
  * Writes `weights` as checkpoint `<dir>/ckpt-<n>` and makes it the folder's latest; returns its
  * prefix. Each file is replaced atomically, data before index before `checkpoint`, so a crash
- * leaves the previous latest checkpoint whole.
+ * leaves the previous latest checkpoint whole. With `keep`, as CheckpointManager's max_to_keep,
+ * only the newest `keep` checkpoints stay: older ones are deleted once the new one is listed.
  */
-export function writeTfCheckpoint(dir: string, n: number, weights: Weights, shapes: Map<string, number[]>): string {
+export function writeTfCheckpoint(dir: string, n: number, weights: Weights, shapes: Map<string, number[]>, options: { keep?: number } = {}): string {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`a checkpoint number must be a whole number >= 0, not ${n}`);
   const started = seconds();
   const tensors = Object.entries(weights).map(([name, data]) => {
@@ -43,7 +44,9 @@ export function writeTfCheckpoint(dir: string, n: number, weights: Weights, shap
   writeFileAtomic(`${prefix}.index`, index);
 
   const previous = readCheckpointState(dir);
-  const kept = (previous?.all ?? []).filter((c) => c.path !== name && existsSync(`${resolvePrefix(dir, c.path)}.index`));
+  const existing = (previous?.all ?? []).filter((c) => c.path !== name && existsSync(`${resolvePrefix(dir, c.path)}.index`));
+  const dropped = options.keep === undefined ? [] : existing.slice(0, Math.max(0, existing.length - (options.keep - 1)));
+  const kept = existing.slice(dropped.length);
   writeFileAtomic(join(dir, STATE_FILE), formatCheckpointState({
     latest: name,
     all: [...kept, { path: name, timestamp: seconds() }],
@@ -51,6 +54,7 @@ export function writeTfCheckpoint(dir: string, n: number, weights: Weights, shap
     // it starts: a new folder's first checkpoint must come after it, or TF treats it as preserved.
     lastPreservedTimestamp: previous?.lastPreservedTimestamp ?? started,
   }));
+  for (const c of dropped) removeCheckpointFiles(resolvePrefix(dir, c.path));
   return prefix;
 }
 
@@ -126,6 +130,13 @@ function seconds(): number {
 
 function resolvePrefix(dir: string, path: string): string {
   return isAbsolute(path) ? path : join(dir, path);
+}
+
+function removeCheckpointFiles(prefix: string): void {
+  const dir = dirname(prefix), base = basename(prefix);
+  for (const file of readdirSync(dir)) {
+    if (file === `${base}.index` || file.startsWith(`${base}.data-`)) rmSync(join(dir, file), { force: true });
+  }
 }
 
 /** The data files of a prefix in shard order; the reader checks their count against the header. */

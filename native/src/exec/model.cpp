@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <thread>
 
 #include "data/prefetch.h"
@@ -23,13 +22,30 @@ struct model::compiled {
   std::vector<int32_t> seeds;
   std::vector<int64_t> op_ns;  // per step of `step` when profiling
   int64_t profiled_steps = 0;
+  // Device backends: the plan's batch and scalar sources in device memory.
+  std::vector<device_block> device;
+  std::vector<void*> device_x, device_y;
+  void* device_lr = nullptr;
+  void* device_iteration = nullptr;
+  void* device_seeds = nullptr;
 };
 
 namespace {
 
 int64_t sample_bytes(const tensor_spec& t) { return shape_elements(t.shape) * dtype_size(t.dtype); }
 
-double scalar_of(const plan& p, int32_t id) { return static_cast<double>(*static_cast<const float*>(p.data(id))); }
+// A float32 scalar result of the last run (from the device, if the plan runs on one).
+std::string read_scalar(const plan& p, int32_t id, double& out) {
+  float v = 0;
+  if (std::string e = p.read(id, &v); !e.empty()) return e;
+  out = static_cast<double>(v);
+  return "";
+}
+
+std::string upload(const device_memory* dev, void* dst, const void* src, int64_t bytes, const std::string& what) {
+  if (bytes == 0 || dev->upload(dst, src, bytes)) return "";
+  return "copying " + what + " to the GPU failed: " + dev->last_error();
+}
 
 std::string mode_name(run_mode m) { return m == run_mode::train ? "training" : "inference"; }
 
@@ -49,7 +65,7 @@ std::string memory_error(const std::string& what, int64_t bytes) {
 }  // namespace
 
 model::model(model_spec spec, const kernel_table& kernels, thread_pool* pool)
-    : spec_(std::move(spec)), kernels_(kernels), pool_(pool) {}
+    : spec_(std::move(spec)), kernels_(kernels), pool_(pool), device_(kernels.device()) {}
 
 model::~model() = default;
 
@@ -122,8 +138,87 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
   c->seeds.assign(sg.dropout_seeds.size(), 0);
   for (size_t i = 0; i < sg.dropout_seeds.size(); ++i) c->sources[static_cast<size_t>(sg.dropout_seeds[i])] = &c->seeds[i];
   if (c->step) c->op_ns.assign(c->step->size(), 0);
+  if (device_) {
+    if (std::string e = bind_device(*c); !e.empty()) return e;
+  }
   out = c.get();
   compiled_[key] = std::move(c);
+  return "";
+}
+
+std::string model::bind_device(compiled& c) {
+  const step_graph& sg = c.sg;
+  auto gpu_memory_error = [](const std::string& what, int64_t bytes) { return memory_error(what + " on the GPU", bytes); };
+  if (device_weights_.empty()) {
+    for (const std::vector<float>& w : weights_) {
+      const auto bytes = static_cast<int64_t>(w.size() * sizeof(float));
+      device_weights_.emplace_back(device_, bytes);
+      if (!device_weights_.back().data()) return gpu_memory_error("the model's weights", bytes);
+    }
+    if (std::string e = push_weights(); !e.empty()) return e;
+  }
+  for (size_t i = 0; i < sg.params.size(); ++i) c.sources[static_cast<size_t>(sg.params[i])] = device_weights_[i].data();
+  for (int32_t id : sg.updates.slots) {
+    const value& v = sg.g.val(id);
+    auto it = device_slots_.find(v.name);
+    if (it == device_slots_.end()) {
+      const std::vector<float>& host = slots_[v.name];
+      const auto bytes = static_cast<int64_t>(host.size() * sizeof(float));
+      it = device_slots_.emplace(v.name, device_block(device_, bytes)).first;
+      if (!it->second.data()) return gpu_memory_error("the optimizer state", bytes);
+      if (std::string e = upload(device_, it->second.data(), host.data(), bytes, "the optimizer state"); !e.empty()) return e;
+    }
+    c.sources[static_cast<size_t>(id)] = it->second.data();
+  }
+  auto block = [&](int64_t bytes) {
+    c.device.emplace_back(device_, bytes);
+    return c.device.back().data();
+  };
+  for (size_t i = 0; i < sg.inputs.size(); ++i) {
+    void* d = block(c.x_bytes[i] * sg.batch);
+    if (!d) return gpu_memory_error("a batch of inputs", c.x_bytes[i] * sg.batch);
+    c.device_x.push_back(d);
+    c.sources[static_cast<size_t>(sg.inputs[i])] = d;
+  }
+  for (size_t i = 0; i < sg.targets.size(); ++i) {
+    void* d = block(c.y_bytes[i] * sg.batch);
+    if (!d) return gpu_memory_error("a batch of targets", c.y_bytes[i] * sg.batch);
+    c.device_y.push_back(d);
+    c.sources[static_cast<size_t>(sg.targets[i])] = d;
+  }
+  // The learning rate, step and dropout seeds: sent before every training step, zero until then.
+  const auto seed_bytes = static_cast<int64_t>(c.seeds.size() * sizeof(int32_t));
+  auto* scalars = static_cast<unsigned char*>(block(2 * sizeof(float) + seed_bytes));
+  if (!scalars) return gpu_memory_error("the step's scalars", 2 * sizeof(float) + seed_bytes);
+  c.device_lr = scalars;
+  c.device_iteration = scalars + sizeof(float);
+  c.device_seeds = scalars + 2 * sizeof(float);
+  if (sg.updates.lr != kiln_no_value) c.sources[static_cast<size_t>(sg.updates.lr)] = c.device_lr;
+  if (sg.updates.step != kiln_no_value) c.sources[static_cast<size_t>(sg.updates.step)] = c.device_iteration;
+  for (size_t i = 0; i < sg.dropout_seeds.size(); ++i) {
+    c.sources[static_cast<size_t>(sg.dropout_seeds[i])] = static_cast<unsigned char*>(c.device_seeds) + i * sizeof(int32_t);
+  }
+  const std::vector<unsigned char> zeros(static_cast<size_t>(2 * sizeof(float) + seed_bytes), 0);
+  return upload(device_, scalars, zeros.data(), static_cast<int64_t>(zeros.size()), "the step's scalars");
+}
+
+std::string model::pull_weights() {
+  if (!device_ || !device_newer_) return "";
+  for (size_t i = 0; i < weights_.size(); ++i) {
+    if (!device_->download(weights_[i].data(), device_weights_[i].data(), static_cast<int64_t>(weights_[i].size() * sizeof(float)))) {
+      return "reading the weights back from the GPU failed: " + std::string(device_->last_error());
+    }
+  }
+  device_newer_ = false;
+  return "";
+}
+
+std::string model::push_weights() {
+  if (!device_) return "";
+  for (size_t i = 0; i < weights_.size() && i < device_weights_.size(); ++i) {
+    const auto bytes = static_cast<int64_t>(weights_[i].size() * sizeof(float));
+    if (std::string e = upload(device_, device_weights_[i].data(), weights_[i].data(), bytes, "the weights"); !e.empty()) return e;
+  }
   return "";
 }
 
@@ -198,30 +293,45 @@ std::string model::fit(const dataset& train, const fit_options& o,
       e.data_wait = 0;
       const std::vector<unsigned char*>& slot = prefetch.acquire(b, e.data_wait);
       epoch_event.data_wait += e.data_wait;
-      for (size_t i = 0; i < c.sg.inputs.size(); ++i) c.sources[static_cast<size_t>(c.sg.inputs[i])] = slot[i];
-      for (size_t i = 0; i < c.sg.targets.size(); ++i) c.sources[static_cast<size_t>(c.sg.targets[i])] = slot[c.sg.inputs.size() + i];
       c.learning_rate = static_cast<float>(learning_rate_at(spec_.optimizer, iterations_));
       c.iteration = static_cast<float>(iterations_ + 1);
       rng seeds(spec_.seed ^ (0xd50d50d5ULL * static_cast<uint64_t>(iterations_ + 1)));
       for (int32_t& s : c.seeds) s = static_cast<int32_t>(seeds.next_u64() >> 33);
+      if (device_) {
+        // The batch and the step's scalars go up on the device's stream, ahead of the step's kernels.
+        std::string up;
+        for (size_t i = 0; i < c.sg.inputs.size() && up.empty(); ++i) up = upload(device_, c.device_x[i], slot[i], c.x_bytes[i] * c.sg.batch, "a batch");
+        for (size_t i = 0; i < c.sg.targets.size() && up.empty(); ++i) {
+          up = upload(device_, c.device_y[i], slot[c.sg.inputs.size() + i], c.y_bytes[i] * c.sg.batch, "a batch");
+        }
+        if (up.empty()) up = upload(device_, c.device_lr, &c.learning_rate, sizeof(float), "the learning rate");
+        if (up.empty()) up = upload(device_, c.device_iteration, &c.iteration, sizeof(float), "the step");
+        if (up.empty()) up = upload(device_, c.device_seeds, c.seeds.data(), static_cast<int64_t>(c.seeds.size() * sizeof(int32_t)), "the seeds");
+        if (!up.empty()) return up;
+      } else {
+        for (size_t i = 0; i < c.sg.inputs.size(); ++i) c.sources[static_cast<size_t>(c.sg.inputs[i])] = slot[i];
+        for (size_t i = 0; i < c.sg.targets.size(); ++i) c.sources[static_cast<size_t>(c.sg.targets[i])] = slot[c.sg.inputs.size() + i];
+      }
       run_options ro;
       ro.pool = pool_;
       ro.op_ns = profiling_ ? &c.op_ns : nullptr;
       if (profiling_) ++c.profiled_steps;
       ro.check_finite = o.check;
-      const std::string error = c.step->run(c.sources, ro);
+      std::string error = c.step->run(c.sources, ro);
       prefetch.release(b);
+      if (device_) device_newer_ = true;
+      // The loss and metrics are the step's only reads: on a device, the first waits for the step.
+      if (error.empty()) error = read_scalar(*c.step, c.sg.loss, e.loss);
+      for (size_t k = 0; k < n_metrics && error.empty(); ++k) error = read_scalar(*c.step, c.sg.metrics[k], e.metrics[k]);
       auto where = [&] { return "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(iterations_ + 1); };
       if (!error.empty()) return "training stopped at " + where() + ": " + error;
       e.epoch = epoch;
       e.step = iterations_ + 1;
-      e.loss = scalar_of(*c.step, c.sg.loss);
       e.learning_rate = c.learning_rate;
       if (!std::isfinite(e.loss)) {
         return "the loss became " + std::string(std::isnan(e.loss) ? "NaN" : "infinite") + " at " + where() +
                ": lower the learning rate, or train in check mode to find the op that produced it";
       }
-      for (size_t k = 0; k < n_metrics; ++k) e.metrics[k] = scalar_of(*c.step, c.sg.metrics[k]);
       ++iterations_;
       ++summary.steps;
       const double n = static_cast<double>(c.sg.batch);
@@ -262,14 +372,24 @@ std::string model::run_batches(const dataset& data, int32_t batch_size, bool wit
     const int64_t n = std::min(batch, data.count - first);
     compiled* c = nullptr;
     if (std::string e = compiled_for(n, run_mode::infer, c); !e.empty()) return e;
-    // In order, a batch's samples are contiguous: the plan reads them where they are.
-    auto bind = [&](const std::vector<const void*>& src, const std::vector<int32_t>& ids, const std::vector<int64_t>& bytes) {
+    // In order, a batch's samples are contiguous: the plan reads them where they are (a device
+    // plan: from its batch buffers, where they are copied).
+    auto bind = [&](const std::vector<const void*>& src, const std::vector<int32_t>& ids, const std::vector<int64_t>& bytes,
+                    const std::vector<void*>& device_buffers) -> std::string {
       for (size_t i = 0; i < ids.size() && i < src.size(); ++i) {
-        c->sources[static_cast<size_t>(ids[i])] = const_cast<unsigned char*>(static_cast<const unsigned char*>(src[i]) + first * bytes[i]);
+        const unsigned char* at = static_cast<const unsigned char*>(src[i]) + first * bytes[i];
+        if (!device_) {
+          c->sources[static_cast<size_t>(ids[i])] = const_cast<unsigned char*>(at);
+        } else if (std::string e = upload(device_, device_buffers[i], at, bytes[i] * n, "a batch"); !e.empty()) {
+          return e;
+        }
       }
+      return "";
     };
-    bind(data.x, c->sg.inputs, c->x_bytes);
-    if (with_targets) bind(data.y, c->sg.targets, c->y_bytes);
+    if (std::string e = bind(data.x, c->sg.inputs, c->x_bytes, c->device_x); !e.empty()) return e;
+    if (with_targets) {
+      if (std::string e = bind(data.y, c->sg.targets, c->y_bytes, c->device_y); !e.empty()) return e;
+    }
     if (std::string e = body(*c, first, n); !e.empty()) return e;
   }
   return "";
@@ -286,8 +406,13 @@ std::string model::evaluate(const dataset& data, int32_t batch_size, evaluation&
     run_options ro;
     ro.pool = pool_;
     if (std::string e = c.step->run(c.sources, ro); !e.empty()) return e;
-    out.loss += scalar_of(*c.step, c.sg.loss) * static_cast<double>(n);
-    for (size_t k = 0; k < c.sg.metrics.size(); ++k) out.metrics[k] += scalar_of(*c.step, c.sg.metrics[k]) * static_cast<double>(n);
+    double v = 0;
+    if (std::string e = read_scalar(*c.step, c.sg.loss, v); !e.empty()) return e;
+    out.loss += v * static_cast<double>(n);
+    for (size_t k = 0; k < c.sg.metrics.size(); ++k) {
+      if (std::string e = read_scalar(*c.step, c.sg.metrics[k], v); !e.empty()) return e;
+      out.metrics[k] += v * static_cast<double>(n);
+    }
     return "";
   });
   if (!error.empty()) return error;
@@ -307,8 +432,7 @@ std::string model::predict(const dataset& data, int32_t batch_size, std::vector<
       if (v.dtype != kiln_dtype_f32) return "model output '" + spec_.outputs[k] + "' is not float32";
       const int64_t per = shape_elements(v.shape) / std::max<int64_t>(1, n);
       if (outputs[k].empty()) outputs[k].resize(static_cast<size_t>(per * data.count));
-      const float* src = static_cast<const float*>(c.forward->data(c.sg.outputs[k]));
-      std::memcpy(outputs[k].data() + first * per, src, static_cast<size_t>(per * n) * sizeof(float));
+      if (std::string e = c.forward->read(c.sg.outputs[k], outputs[k].data() + first * per); !e.empty()) return e;
     }
     return "";
   });

@@ -78,8 +78,12 @@ class model {
 
   ~model();
   const model_spec& spec() const { return spec_; }
-  // Current weights, one float buffer per spec param (trainable or not).
+  // Current weights, one float buffer per spec param (trainable or not). On a device backend
+  // the device holds the current weights while training: pull_weights() brings them to these
+  // buffers, push_weights() sends the buffers' values back after writing them. "" or the problem.
   std::vector<float>& weights(size_t param) { return weights_[param]; }
+  std::string pull_weights();
+  std::string push_weights();
   int64_t iterations() const { return iterations_; }
 
   std::string fit(const dataset& train, const fit_options& options,
@@ -103,6 +107,9 @@ class model {
   struct compiled;
   model(model_spec spec, const kernel_table& kernels, thread_pool* pool);
   std::string compiled_for(int64_t batch, run_mode mode, compiled*& out);
+  // Device backends: points the plan's sources at device memory (weights and optimizer state
+  // shared by every plan, batch and scalar buffers per plan); "" or the problem.
+  std::string bind_device(compiled& c);
   // Runs `body` over the data in order, batch by batch, with the batch's samples bound as inputs.
   std::string run_batches(const dataset& data, int32_t batch_size, bool with_targets,
                           const std::function<std::string(compiled&, int64_t first, int64_t n)>& body);
@@ -115,6 +122,11 @@ class model {
   thread_pool* pool_;
   std::vector<std::vector<float>> weights_;
   std::map<std::string, std::vector<float>> slots_;  // optimizer state by slot name
+  // A device backend's copies: weights and optimizer state stay in device memory between steps.
+  const device_memory* device_ = nullptr;
+  std::vector<device_block> device_weights_;
+  std::map<std::string, device_block> device_slots_;
+  bool device_newer_ = false;  // the device's weights changed since the last pull
   std::map<std::pair<int64_t, int>, std::unique_ptr<compiled>> compiled_;
   int64_t iterations_ = 0;  // updates done (Keras's optimizer.iterations)
   int64_t epochs_ = 0;      // epochs done, over every fit: picks each epoch's shuffle

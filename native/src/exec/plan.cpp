@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 
 #include "ir/op_table.h"
 
@@ -63,9 +65,18 @@ int64_t first_non_finite(const tensor_view& v) {
   return -1;
 }
 
+// A device backend has one stream and one scratch area: its plans run one at a time.
+std::mutex device_runs;
+
 }  // namespace
 
-plan::~plan() { std::free(arena_); }
+plan::~plan() {
+  if (device_) {
+    if (arena_) device_->release(arena_);
+  } else {
+    std::free(arena_);
+  }
+}
 
 std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& fetch,
                                     const kernel_table& kernels, std::string& error,
@@ -170,9 +181,10 @@ std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& 
   p->offset_.assign(n_values, -1);
   for (const interval& it : items) p->offset_[static_cast<size_t>(it.value)] = it.offset;
 
-  p->arena_ = std::malloc(static_cast<size_t>(p->arena_bytes_ + kiln_align));
+  p->device_ = kernels.device();
+  p->arena_ = p->device_ ? p->device_->alloc(p->arena_bytes_ + kiln_align) : std::malloc(static_cast<size_t>(p->arena_bytes_ + kiln_align));
   if (!p->arena_) {
-    error = "not enough memory for the step's activations: the plan needs " +
+    error = std::string("not enough ") + (p->device_ ? "GPU " : "") + "memory for the step's activations: the plan needs " +
             std::to_string(p->arena_bytes_ >> 20) + " MiB; use a smaller batch size";
     return nullptr;
   }
@@ -197,6 +209,9 @@ std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& 
 
 std::string plan::run(const std::vector<void*>& sources, const run_options& options) {
   using clock = std::chrono::steady_clock;
+  std::unique_lock<std::mutex> device_lock(device_runs, std::defer_lock);
+  if (device_) device_lock.lock();
+  std::vector<unsigned char> host_copy;  // check mode on a device: an output brought back to test it
   for (size_t i = 0; i < steps_.size(); ++i) {
     step& s = steps_[i];
     const node& n = g_.nodes()[static_cast<size_t>(s.node)];
@@ -219,7 +234,15 @@ std::string plan::run(const std::vector<void*>& sources, const run_options& opti
     }
     if (options.check_finite) {
       for (size_t k = 0; k < s.out_views.size(); ++k) {
-        const int64_t at = first_non_finite(s.out_views[k]);
+        tensor_view checked = s.out_views[k];
+        if (device_) {
+          host_copy.resize(static_cast<size_t>(checked.size * dtype_size(checked.dtype)));
+          if (!device_->download(host_copy.data(), checked.data, static_cast<int64_t>(host_copy.size()))) {
+            return std::string("reading a result back from the GPU failed: ") + device_->last_error();
+          }
+          checked.data = host_copy.data();
+        }
+        const int64_t at = first_non_finite(checked);
         if (at < 0) continue;
         const value& v = g_.val(s.out[k]);
         const node& producer = g_.nodes()[static_cast<size_t>(v.producer)];
@@ -238,6 +261,20 @@ std::string plan::step_name(size_t i) const {
   name += "+" + g_.nodes()[static_cast<size_t>(g_.val(s.out[0]).producer)].name;
   if (s.activation >= 0) name += "+" + g_.nodes()[static_cast<size_t>(s.activation)].name;
   return name;
+}
+
+std::string plan::read(int32_t value_id, void* host) const {
+  const void* src = data(value_id);
+  if (!src) return "no data for value " + std::to_string(value_id);
+  const value& v = g_.val(value_id);
+  const int64_t bytes = shape_elements(v.shape) * dtype_size(v.dtype);
+  if (bytes == 0) return "";
+  if (!device_) {
+    std::memcpy(host, src, static_cast<size_t>(bytes));
+    return "";
+  }
+  if (device_->download(host, src, bytes)) return "";
+  return "reading '" + v.name + "' back from the GPU failed: " + device_->last_error();
 }
 
 const void* plan::data(int32_t value_id) const {

@@ -13,6 +13,24 @@
 
 namespace kiln {
 
+// A block of a device backend's memory, released with its owner (weights, feeds, batches).
+class device_block {
+ public:
+  device_block(const device_memory* dev, int64_t bytes) : dev_(dev), data_(dev->alloc(bytes)) {}
+  ~device_block() {
+    if (data_) dev_->release(data_);
+  }
+  device_block(device_block&& o) noexcept : dev_(o.dev_), data_(o.data_) { o.data_ = nullptr; }
+  device_block(const device_block&) = delete;
+  device_block& operator=(const device_block&) = delete;
+  device_block& operator=(device_block&&) = delete;
+  void* data() const { return data_; }  // nullptr when the allocation failed
+
+ private:
+  const device_memory* dev_;
+  void* data_;
+};
+
 // How a plan runs. Timing and checking cost nothing when off.
 struct run_options {
   thread_pool* pool = nullptr;        // null: kernels run on the calling thread
@@ -38,8 +56,14 @@ class plan {
   // produced a non-finite value).
   std::string run(const std::vector<void*>& sources, const run_options& options = {});
 
-  // The data of a value after run(): fetched values stay valid until the next run.
+  // The data of a value after run(): fetched values stay valid until the next run. On a device
+  // plan (device() set) this points into device memory: read() copies it to the host.
   const void* data(int32_t value_id) const;
+  // Copies a value's bytes after run() to `host` (shape_elements * dtype_size bytes, from wherever
+  // the value lives); "" or the problem.
+  std::string read(int32_t value_id, void* host) const;
+  // The memory the arena and the bound sources live in; null: host memory.
+  const device_memory* device() const { return device_; }
   // Bytes of the arena: what buffer reuse saves shows as arena_bytes() < naive_bytes().
   int64_t arena_bytes() const { return arena_bytes_; }
   int64_t naive_bytes() const { return naive_bytes_; }
@@ -63,7 +87,8 @@ class plan {
   std::vector<step> steps_;
   std::vector<int64_t> offset_;  // per value: byte offset in the arena, -1 = source / unused
   std::vector<void*> where_;     // per value: resolved pointer during/after a run
-  void* arena_ = nullptr;       // malloc'd: a failed allocation is an error, not an abort
+  const device_memory* device_ = nullptr;
+  void* arena_ = nullptr;       // malloc'd (or device memory): a failed allocation is an error, not an abort
   std::byte* base_ = nullptr;  // arena_ aligned to 64 bytes
   int64_t arena_bytes_ = 0;
   int64_t naive_bytes_ = 0;

@@ -15,8 +15,8 @@ export interface NativeGraph {
   dtype(name: string): Dtype;
   nodes(): { name: string; op: string; inputs: string[] }[];
   plan(fetch: string[]): { arenaBytes: number; naiveBytes: number; steps: number };
-  /** Runs on the reference backend unless options.backend says otherwise. */
-  run(feeds: Record<string, Typed>, fetch: string[], options?: { backend?: 'reference' | 'cpu' }): Promise<Record<string, Typed>>;
+  /** Runs on the reference backend unless options.backend ('cpu', 'cuda') says otherwise. */
+  run(feeds: Record<string, Typed>, fetch: string[], options?: { backend?: string }): Promise<Record<string, Typed>>;
 }
 
 // KILN_ADDON points the suite at another build of the addon (e.g. a scratch build of one op family).
@@ -25,6 +25,8 @@ export const addon = createRequire(import.meta.url)(addonPath) as {
   Graph: new () => NativeGraph;
   ops(): string[];
   backends(): string[];
+  /** The cpu, and the GPU with why it is unavailable or, when available, the ops it has kernels for. */
+  devices(): { backend: string; available: boolean; reason?: string; ops?: string[] }[];
 };
 
 /** A deterministic pseudo-random stream (so failures reproduce). */

@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# The GPU check of the cuda backend (issue 10), for a Linux machine with an NVIDIA H100/H200,
+# the CUDA toolkit (nvcc), Node 20+ with this repository's node_modules, and PyTorch with CUDA.
+# In about 3-5 minutes it:
+#   1. builds the addon (if missing), the TypeScript (if missing) and the CUDA plugin (sm_90);
+#   2. runs the cross-backend op suite with cuda against reference (float32 within 1e-4);
+#   3. trains W1 (MLP 784-256-128-10, batch 1024) and W2 (the CNN, batch 256) with Adam on cuda
+#      and in PyTorch eager on the same GPU, in the same run: samples/s and the ratio;
+#   4. times a bf16 GEMM 8192^3 through Kiln's cuBLAS path against torch.matmul;
+# and prints a summary with the issue's targets. Exit status 0 only when every check passes.
+#
+#   bench/gpu-check.sh [--python PY] [--skip-build] [--torch-only] [--device cuda|cpu] [--tiny]
+#
+# --torch-only --device cpu --tiny runs only the PyTorch side, small, on the CPU: the part of this
+# script that can be tried on a machine without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+PY=python3
+SKIP_BUILD=0
+TORCH_ONLY=0
+DEVICE=cuda
+TINY=0
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --python) [ $# -ge 2 ] || { echo "gpu-check: --python needs a path" >&2; exit 2; }; PY="$2"; shift 2 ;;
+    --skip-build) SKIP_BUILD=1; shift ;;
+    --torch-only) TORCH_ONLY=1; shift ;;
+    --device) [ $# -ge 2 ] && { [ "$2" = cuda ] || [ "$2" = cpu ]; } || { echo "gpu-check: --device must be cuda or cpu" >&2; exit 2; }; DEVICE="$2"; shift 2 ;;
+    --tiny) TINY=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "gpu-check: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ "$TORCH_ONLY" = 0 ] && [ "$DEVICE" != cuda ]; then
+  echo "gpu-check: --device cpu is only for --torch-only (Kiln's side needs the GPU)" >&2
+  exit 2
+fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+# Sizes: the issue's, or tiny ones for trying the script's PyTorch side on a CPU.
+if [ "$TINY" = 1 ]; then SIZES='{"w1_batch": 8, "w2_batch": 4, "batches": 2, "repeats": 1, "gemm": 64}'
+else SIZES='{"w1_batch": 1024, "w2_batch": 256, "batches": 20, "repeats": 3, "gemm": 8192}'; fi
+echo "$SIZES" > "$WORK/sizes.json"
+
+step() { printf '\n== %s\n' "$*"; }
+
+# ---- the PyTorch side: eager training steps and torch.matmul, on $DEVICE ----
+cat > "$WORK/torch_side.py" <<'PYEOF'
+import json, sys, time
+import torch
+from torch import nn
+
+sizes = json.load(open(sys.argv[1]))
+device = torch.device(sys.argv[2])
+torch.manual_seed(1)
+
+def sync():
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+def cnn():  # W2, as Kiln's: valid 3x3 convolutions, 2x2 max pooling, NCHW here
+    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(64 * 5 * 5, 128), nn.ReLU(), nn.Linear(128, 10))
+
+def train(model, shape, batch):
+    """Samples/s of plain eager steps (zero_grad, forward, backward, Adam) over pre-made batches on the device."""
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)  # Keras's epsilon, as Kiln's Adam
+    loss_fn = nn.CrossEntropyLoss()
+    xs = [torch.rand((batch, *shape), device=device) * 2 - 1 for _ in range(sizes["batches"])]
+    ys = [torch.randint(0, 3, (batch,), device=device) for _ in range(sizes["batches"])]
+    def epoch():
+        for x, y in zip(xs, ys):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+        sync()
+    epoch()  # warm-up: kernels chosen, memory pooled
+    best = float("inf")
+    for _ in range(sizes["repeats"]):
+        start = time.perf_counter()
+        epoch()
+        best = min(best, (time.perf_counter() - start) / len(xs))
+    return batch / best
+
+def matmul_tflops(n):
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    a = torch.rand((n, n), device=device, dtype=dtype)
+    b = torch.rand((n, n), device=device, dtype=dtype)
+    for _ in range(3):
+        torch.matmul(a, b)
+    sync()
+    reps = 20 if device.type == "cuda" else 2
+    best = float("inf")
+    for _ in range(sizes["repeats"]):
+        start = time.perf_counter()
+        for _ in range(reps):
+            torch.matmul(a, b)
+        sync()
+        best = min(best, (time.perf_counter() - start) / reps)
+    return 2 * n ** 3 / best / 1e12
+
+out = {
+    "torch": torch.__version__,
+    "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
+    "w1": train(mlp(), (784,), sizes["w1_batch"]),
+    "w2": train(cnn(), (1, 28, 28), sizes["w2_batch"]),
+    "gemm_tflops": matmul_tflops(sizes["gemm"]),
+}
+print(json.dumps(out))
+PYEOF
+
+# ---- Kiln's side: the same workloads on the cuda backend ----
+cat > "$WORK/kiln_side.mjs" <<'JSEOF'
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const [root, sizesFile] = process.argv.slice(2);
+const sizes = JSON.parse(readFileSync(sizesFile, 'utf8'));
+const addon = createRequire(import.meta.url)(`${root}/native/build/Release/kiln_native.node`);
+const { defaultTrainingConfig, lowerModel } = await import(`${root}/out/common/model/index.js`);
+
+function chain(inputShape, layers) {
+  const doc = { layers: [{ id: 'x', name: 'x', type: 'Input', params: { shape: inputShape } }], edges: [] };
+  layers.forEach(([type, params], i) => {
+    const id = `${type.toLowerCase()}_${i + 1}`;
+    doc.edges.push({ from: doc.layers.at(-1).id, to: id });
+    doc.layers.push({ id, name: id, type, params });
+  });
+  const config = { ...defaultTrainingConfig(), loss: { type: 'sparse_categorical_crossentropy', fromLogits: true }, metrics: [], optimizer: { type: 'adam' }, seed: 1 };
+  const lowered = lowerModel(doc, config);
+  if (!lowered.ok) throw new Error(lowered.issues.map((i) => i.message).join('; '));
+  return lowered.spec;
+}
+const w1 = chain([784], [['Dense', { units: 256, activation: 'relu' }], ['Dense', { units: 128, activation: 'relu' }], ['Dense', { units: 10, activation: null }]]);
+const w2 = chain([28, 28, 1], [
+  ['Conv2D', { filters: 32, kernel_size: 3, activation: 'relu' }], ['MaxPooling2D', {}],
+  ['Conv2D', { filters: 64, kernel_size: 3, activation: 'relu' }], ['MaxPooling2D', {}],
+  ['Flatten', {}], ['Dense', { units: 128, activation: 'relu' }], ['Dense', { units: 10 }],
+]);
+
+function randomData(count, seed) {
+  let s = seed >>> 0;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+// Samples/s over epochs of `batches` steps (no shuffle), best of the repeats after a warm-up epoch;
+// also the first and last loss, so a diverging or frozen GPU step shows.
+async function train(spec, batch) {
+  const model = new addon.Model(spec, { backend: 'cuda' });
+  const n = batch * sizes.batches;
+  const data = { x: randomData(n * 784, 7), y: Int32Array.from({ length: n }, (_, i) => i % 10 % 3) };
+  const losses = [];
+  await model.fit(data, { epochs: 1, batchSize: batch, shuffle: false }, (events) => events.forEach((e) => e.type === 'step' && losses.push(e.loss)));
+  let best = Infinity;
+  for (let r = 0; r < sizes.repeats; r++) {
+    const start = performance.now();
+    const result = await model.fit(data, { epochs: 1, batchSize: batch, shuffle: false }, (events) => events.forEach((e) => e.type === 'step' && losses.push(e.loss)));
+    best = Math.min(best, (performance.now() - start) / 1000 / result.steps);
+  }
+  return { samplesPerSecond: batch / best, firstLoss: losses[0], lastLoss: losses.at(-1) };
+}
+
+const cuda = addon.devices().find((d) => d.backend === 'cuda');
+const out = { device: cuda.name, w1: await train(w1, sizes.w1_batch), w2: await train(w2, sizes.w2_batch) };
+const seconds = await addon.cudaTimeGemm({ dtype: 'bfloat16', m: sizes.gemm, n: sizes.gemm, k: sizes.gemm, repeats: 20 });
+out.gemm_tflops = (2 * sizes.gemm ** 3) / seconds / 1e12;
+console.log(JSON.stringify(out));
+JSEOF
+
+if [ "$TORCH_ONLY" = 1 ]; then
+  step "PyTorch side only, on $DEVICE"
+  "$PY" "$WORK/torch_side.py" "$WORK/sizes.json" "$DEVICE"
+  exit 0
+fi
+
+for tool in node nvcc "$PY"; do
+  command -v "$tool" >/dev/null || { echo "gpu-check: '$tool' is not on PATH" >&2; exit 1; }
+done
+[ -d node_modules/node-addon-api ] || { echo "gpu-check: node_modules is missing: run 'npm ci' first" >&2; exit 1; }
+"$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' ||
+  { echo "gpu-check: PyTorch with CUDA is needed ($PY cannot see a GPU through torch)" >&2; exit 1; }
+
+if [ "$SKIP_BUILD" = 0 ]; then
+  step "build"
+  [ -f native/build/Release/kiln_native.node ] || npx node-gyp rebuild --directory native
+  [ -f out/common/model/index.js ] || npx tsc -p tsconfig.build.json
+  node scripts/buildCuda.js --archs 90
+fi
+export KILN_CUDA_PLUGIN="$ROOT/native/build/cuda/libkiln_cuda.so"
+
+step "devices"
+node -e 'const d = require(process.argv[1]).devices(); console.log(JSON.stringify(d.map(({ ops, ...rest }) => rest), null, 1)); process.exit(d[1].available ? 0 : 1)' \
+  "$ROOT/native/build/Release/kiln_native.node" || { echo "gpu-check: the cuda backend is not available (reason above)" >&2; exit 1; }
+
+status=0
+step "op suite: cuda against reference (float32, within 1e-4)"
+if npx vitest run --reporter=verbose test/native/backends.test.ts test/native/cudaPlugin.test.ts > "$WORK/ops.log" 2>&1; then ops=PASS; else ops=FAIL; status=1; fi
+tail -n 40 "$WORK/ops.log"
+cuda_tests=$(grep -c 'cuda backend' "$WORK/ops.log" || true)
+
+step "training and GEMM: Kiln on cuda, then PyTorch eager on the same GPU"
+node "$WORK/kiln_side.mjs" "$ROOT" "$WORK/sizes.json" | tee "$WORK/kiln.json"
+"$PY" "$WORK/torch_side.py" "$WORK/sizes.json" cuda | tee "$WORK/torch.json"
+
+step "summary"
+"$PY" - "$WORK/kiln.json" "$WORK/torch.json" "$ops" "$cuda_tests" <<'PYEOF' || status=1
+import json, math, sys
+kiln = json.load(open(sys.argv[1]))
+torch = json.load(open(sys.argv[2]))
+ops, cuda_lines = sys.argv[3], sys.argv[4]
+rows, ok = [], ops == "PASS"
+rows.append(("op suite, cuda vs reference, float32 1e-4", ops, f"{cuda_lines} cuda test lines in the log"))
+rows.append(("op suite, bf16 1e-2", "NOT RUN", "the engine has no bfloat16 tensors yet"))
+for name, title in (("w1", "W1 MLP, batch 1024"), ("w2", "W2 CNN, batch 256")):
+    k, t = kiln[name], torch[name]
+    ratio = k["samplesPerSecond"] / t
+    learned = math.isfinite(k["lastLoss"]) and k["lastLoss"] < k["firstLoss"]
+    good = ratio >= 1.0 and learned
+    ok = ok and good
+    rows.append((f"{title}, >= 1.0x PyTorch eager", "PASS" if good else "FAIL",
+                 f"Kiln {k['samplesPerSecond']:.0f} samples/s, PyTorch {t:.0f}: {ratio:.2f}x; loss {k['firstLoss']:.4f} -> {k['lastLoss']:.4f}"))
+ratio = kiln["gemm_tflops"] / torch["gemm_tflops"]
+ok = ok and ratio >= 0.85
+rows.append(("GEMM 8192^3 bf16, >= 85% of torch.matmul", "PASS" if ratio >= 0.85 else "FAIL",
+             f"Kiln {kiln['gemm_tflops']:.0f} TFLOP/s, torch {torch['gemm_tflops']:.0f}: {100 * ratio:.0f}%"))
+print(f"device: {kiln['device']}; PyTorch {torch['torch']}")
+for check, verdict, detail in rows:
+    print(f"{verdict:8} {check:45} {detail}")
+sys.exit(0 if ok else 1)
+PYEOF
+exit $status

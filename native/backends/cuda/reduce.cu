@@ -1,0 +1,135 @@
+// Reductions (sum, mean, max over axes), broadcast_to and sum_to, its adjoint. A reduction maps
+// every output element to a base offset in the input (the kept axes) and every reduced element
+// to an offset from there (the reduced axes); one block sums one output element.
+#include <cfloat>
+
+#include "cuda_common.cuh"
+
+namespace kiln::cuda {
+
+namespace {
+
+enum reduce_mode : int32_t { mode_sum, mode_mean, mode_max };
+
+// Splits the input's axes into kept and reduced ones, each with its input strides.
+bool split_axes(const shape_t& in, const std::vector<bool>& reduced, index_map& keep, index_map& red) {
+  int64_t stride = 1;
+  std::vector<int64_t> strides(in.size());
+  for (size_t d = in.size(); d-- > 0;) {
+    strides[d] = stride;
+    stride *= in[d];
+  }
+  keep = {};
+  red = {};
+  for (size_t d = 0; d < in.size(); ++d) {
+    index_map& m = reduced[d] ? red : keep;
+    if (m.rank == max_rank) return false;
+    m.dims[m.rank] = in[d];
+    m.strides[m.rank] = strides[d];
+    ++m.rank;
+  }
+  return true;
+}
+
+__global__ void reduce_kernel(const float* x, float* y, index_map keep, index_map red, int64_t outs, int64_t count, int32_t mode) {
+  __shared__ float partial[threads];
+  for (int64_t o = blockIdx.x; o < outs; o += gridDim.x) {
+    const int64_t base = map_offset(o, keep);
+    float acc = mode == mode_max ? -FLT_MAX : 0.0f;
+    for (int64_t r = threadIdx.x; r < count; r += blockDim.x) {
+      const float v = x[base + map_offset(r, red)];
+      acc = mode == mode_max ? (acc < v ? v : acc) : acc + v;
+    }
+    partial[threadIdx.x] = acc;
+    __syncthreads();
+    for (int32_t s = blockDim.x / 2; s > 0; s /= 2) {
+      if (threadIdx.x < s) {
+        const float other = partial[threadIdx.x + s];
+        partial[threadIdx.x] = mode == mode_max ? (partial[threadIdx.x] < other ? other : partial[threadIdx.x]) : partial[threadIdx.x] + other;
+      }
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) y[o] = mode == mode_mean ? partial[0] / static_cast<float>(count) : partial[0];
+    __syncthreads();
+  }
+}
+
+template <typename T>
+__global__ void gather_kernel(const T* x, index_map m, T* y, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) y[i] = x[map_offset(i, m)];
+}
+
+void run_reduce(const kernel_args& a, const std::vector<bool>& reduced, int32_t mode) {
+  const int64_t outs = a.out[0].size;
+  if (outs == 0) return;
+  index_map keep, red;
+  if (!split_axes(*a.in[0].shape, reduced, keep, red)) {
+    return record_error("node '" + a.n.name + "': reductions over more than 8 axes are not supported on the GPU");
+  }
+  const int64_t count = elements(std::vector<int64_t>(red.dims, red.dims + red.rank));
+  const unsigned int grid = static_cast<unsigned int>(outs < 65535 * 8 ? outs : 65535 * 8);
+  reduce_kernel<<<grid, threads, 0, stream()>>>(a.in[0].as<float>(), a.out[0].as<float>(), keep, red, outs, count, mode);
+  launched("reduce");
+}
+
+void reduce(const kernel_args& a) {
+  const shape_t& in = *a.in[0].shape;
+  const std::vector<int64_t>* axes = attr_list(a.n, "axes");
+  std::vector<bool> reduced(in.size(), !axes || axes->empty());
+  if (axes) {
+    for (int64_t ax : *axes) reduced[static_cast<size_t>(ax < 0 ? ax + static_cast<int64_t>(in.size()) : ax)] = true;
+  }
+  run_reduce(a, reduced, a.n.op == kiln_op_reduce_max ? mode_max : a.n.op == kiln_op_reduce_mean ? mode_mean : mode_sum);
+}
+
+// Sums away the axes where the target shape (aligned to the right) is 1 or missing.
+void sum_to(const kernel_args& a) {
+  const shape_t& in = *a.in[0].shape;
+  const shape_t& to = *a.out[0].shape;
+  std::vector<bool> reduced(in.size(), false);
+  const size_t lead = in.size() - to.size();
+  for (size_t d = 0; d < in.size(); ++d) reduced[d] = in[d] != 1 && (d < lead || to[d - lead] == 1);
+  run_reduce(a, reduced, mode_sum);
+}
+
+template <typename T>
+void broadcast_to(const kernel_args& a) {
+  const int64_t n = a.out[0].size;
+  if (n == 0) return;
+  index_map m;
+  if (!broadcast_map(*a.in[0].shape, *a.out[0].shape, m)) {
+    return record_error("node '" + a.n.name + "': broadcasting over more than 8 axes is not supported on the GPU");
+  }
+  gather_kernel<T><<<blocks_for(n), threads, 0, stream()>>>(a.in[0].as<T>(), m, a.out[0].as<T>(), n);
+  launched("broadcast_to");
+}
+
+}  // namespace
+
+bool broadcast_map(const shape_t& in, const shape_t& out, index_map& m) {
+  if (out.size() > static_cast<size_t>(max_rank) || in.size() > out.size()) return false;
+  m = {};
+  m.rank = static_cast<int32_t>(out.size());
+  int64_t stride = 1;
+  for (size_t k = 0; k < out.size(); ++k) {
+    const size_t o = out.size() - 1 - k;
+    m.dims[o] = out[o];
+    if (k < in.size()) {
+      const int64_t d = in[in.size() - 1 - k];
+      m.strides[o] = d == 1 ? 0 : stride;
+      stride *= d;
+    }
+  }
+  return true;
+}
+
+void register_reduce(kernel_table& t) {
+  t.set(kiln_op_reduce_sum, kiln_dtype_f32, reduce);
+  t.set(kiln_op_reduce_mean, kiln_dtype_f32, reduce);
+  t.set(kiln_op_reduce_max, kiln_dtype_f32, reduce);
+  t.set(kiln_op_sum_to, kiln_dtype_f32, sum_to);
+  t.set(kiln_op_broadcast_to, kiln_dtype_f32, broadcast_to<float>);
+  t.set(kiln_op_broadcast_to, kiln_dtype_i32, broadcast_to<int32_t>);
+}
+
+}  // namespace kiln::cuda
