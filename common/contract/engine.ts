@@ -66,10 +66,21 @@ export interface DataSummary {
   choices: DataChoices;
 }
 
+/** Where training runs: the CPU, and the GPU or why it is not used. */
+export interface DeviceInfo {
+  backend: 'cpu' | 'cuda';
+  /** "2 threads", "NVIDIA H100 80GB HBM3, 80 GiB". */
+  name: string;
+  available: boolean;
+  /** Why the device is not used (no driver, no device, no plugin). */
+  reason?: string;
+}
+
 export interface EngineInfo {
   version: string;
   /** The engine host's process id: lets the UI and tests tell hosts apart. */
   pid: number;
+  devices?: DeviceInfo[];
 }
 
 export interface MetricPoint {

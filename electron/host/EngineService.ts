@@ -2,6 +2,7 @@ import {
   EngineErrorCode,
   checkTrainRequest,
   type DataChoices,
+  type DeviceInfo,
   type DatasetInfo,
   type DataSummary,
   type EngineInfo,
@@ -40,7 +41,13 @@ export class EngineService implements IEngineService {
   }
 
   async ping(): Promise<EngineInfo> {
-    return { version: loadAddon().version(), pid: process.pid };
+    const addon = loadAddon();
+    const devices: DeviceInfo[] = addon.devices().map((d) => {
+      if (d.backend === 'cpu') return { backend: 'cpu', name: `${d.threads} threads`, available: true };
+      if (!d.available) return { backend: 'cuda', name: 'GPU', available: false, reason: d.reason };
+      return { backend: 'cuda', name: `${d.name}, ${(d.memoryBytes / 2 ** 30).toFixed(0)} GiB`, available: true };
+    });
+    return { version: addon.version(), pid: process.pid, devices };
   }
 
   async listDatasets(): Promise<DatasetInfo[]> {

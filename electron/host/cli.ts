@@ -47,7 +47,7 @@ Commands:
   kiln COMMAND --help   Show a command's options
   kiln help             Show this text`;
 
-const SERVE_USAGE = `Usage: kiln serve [--port N] [--host H] [--logdir DIR] [--model RUN|CHECKPOINT|PROJECT [--model-name NAME]]
+const SERVE_USAGE = `Usage: kiln serve [--port N] [--host H] [--logdir DIR] [--model RUN|EXPORT|CHECKPOINT|PROJECT [--model-name NAME]]
 
 Serves the studio in a browser on this machine, behind an access token. With --model, the same
 port also answers TensorFlow Serving's REST API for that model (no token: TF Serving's clients
@@ -60,7 +60,7 @@ Options:
   --port N          port to listen on (default 5840; 0 picks a free one)
   --host H          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --logdir DIR      the folder of run folders to show
-  --model SOURCE    a run folder, a checkpoint or a project with weights, to serve
+  --model SOURCE    a run folder, an export folder, a checkpoint or a project with weights
   --model-name NAME the model's name in the API (default: the run's or project's name)
   -h, --help        show this text`;
 

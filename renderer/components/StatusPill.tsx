@@ -1,3 +1,4 @@
+import type { DeviceInfo } from '../../common/contract/index.js';
 import type { RunUiStatus } from '../stores/runStore.js';
 
 const LABELS: Record<RunUiStatus, string> = {
@@ -13,6 +14,19 @@ const LABELS: Record<RunUiStatus, string> = {
 
 export function statusLabel(status: RunUiStatus): string {
   return LABELS[status];
+}
+
+/** The device training runs on; the GPU's state (or why it is not used) in the tooltip. */
+export function DeviceChip({ devices }: { devices: DeviceInfo[] }) {
+  const gpu = devices.find((d) => d.backend === 'cuda');
+  const cpu = devices.find((d) => d.backend === 'cpu');
+  const onGpu = gpu?.available === true;
+  const title = [cpu ? `CPU: ${cpu.name}` : null, gpu ? (gpu.available ? `GPU: ${gpu.name}` : `GPU not used: ${gpu.reason}`) : null].filter(Boolean).join('\n');
+  return (
+    <span className="device-chip" data-testid="device" title={title}>
+      {onGpu ? `GPU · ${gpu.name}` : 'CPU'}
+    </span>
+  );
 }
 
 /** The engine's state at a glance; the full message is in the tooltip. */

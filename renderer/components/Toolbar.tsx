@@ -3,7 +3,7 @@ import { TEMPLATES } from '../../common/model/index.js';
 import { useData, useEditor, useProject, useRun, useServices, useUi } from '../AppServices.js';
 import { ModeSwitch } from '../features/runs/ModeSwitch.js';
 import { Menu } from './Menu.js';
-import { StatusPill } from './StatusPill.js';
+import { DeviceChip, StatusPill } from './StatusPill.js';
 
 function KilnMark() {
   return (
@@ -38,6 +38,7 @@ export function Toolbar() {
   const dirty = useProject((s) => s.dirty);
   const recent = useProject((s) => s.recent);
   const theme = useUi((s) => s.theme);
+  const devices = useRun((s) => s.engine?.devices);
   const mode = useUi((s) => s.mode);
   const training = status === 'training';
   const dataBlocker = dataStatus === 'ready' ? [] : [dataStatus === 'loading' ? 'The data is still being read.' : 'Choose a dataset Kiln can read in the Data panel.'];
@@ -117,6 +118,7 @@ export function Toolbar() {
         </button>
       </span>
       <StatusPill status={status} message={message} />
+      {devices && <DeviceChip devices={devices} />}
       <button type="button" className="button button-quiet" data-testid="theme-toggle" title={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => ui.getState().toggleTheme()}>
         {theme === 'dark' ? 'Light' : 'Dark'}
       </button>

@@ -36,7 +36,7 @@ describe('kiln export', () => {
   it('writes a SavedModel for TF Serving and a parity report on the run\'s own data', async () => {
     const out = join(dir, 'served');
     const result = await exportTrainedModel({ source: runDir, format: 'savedmodel', out });
-    expect(result.files).toEqual(expect.arrayContaining(['1/saved_model.pb', '1/variables/variables.index', '1/variables/variables.data-00000-of-00001', 'parity.json']));
+    expect(result.files).toEqual(expect.arrayContaining(['1/saved_model.pb', '1/variables/variables.index', '1/variables/variables.data-00000-of-00001', 'kiln/model.kiln.json', 'kiln/model.weights.npz', 'parity.json']));
     const parity = JSON.parse(readFileSync(join(out, 'parity.json'), 'utf8'));
     expect(parity).toMatchObject({ format: 'savedmodel', batch: 8, tolerance: 1e-4, data: 'the first 8 training samples of sample:iris' });
     const missing = tensorflowMissing();
@@ -79,13 +79,14 @@ describe('kiln export', () => {
     expect(existsSync(join(out, '1', 'saved_model.pb'))).toBe(true);
   }, 120_000);
 
-  it('answers TF Serving REST clients with the numbers TensorFlow computes from the SavedModel', async () => {
+  it('serves the export to TF Serving REST clients with the numbers TensorFlow computes from its SavedModel', async () => {
     const found = findPython('tensorflow');
     if ('missing' in found) return;
     const out = join(dir, 'served');
     const rows = Array.from({ length: 8 }, (_, i) => Array.from(iris.x.subarray(i * 4, i * 4 + 4)));
     const tf = runPythonConsumer(found.python, 'savedmodel', join(out, '1'), { input: { shape: [8, 4], dtype: 'float32', data: rows.flat() } });
-    const serve = await startKilnServe(['--model', runDir, '--model-name', 'flowers']);
+    // The export folder itself is served: its kiln/ copy of the model, beside TF Serving's 1/.
+    const serve = await startKilnServe(['--model', out, '--model-name', 'flowers']);
     try {
       const reply = await fetch(`http://127.0.0.1:${serve.port}/v1/models/flowers:predict`, { method: 'POST', body: JSON.stringify({ instances: rows }) });
       const { predictions } = (await reply.json()) as { predictions: number[][] };

@@ -1,9 +1,10 @@
 /** What the `kiln` commands share: usage errors, option parsing with --help, Keras-style number formatting, model sources. */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ModelDoc, TrainingConfig } from '../../../common/model/index.js';
 import { PROJECT_SUFFIX } from '../../../common/project/projectFile.js';
+import { KILN_COPY } from '../export/formats.js';
 import { loadProject } from '../project/projectStore.js';
 import { checkpointRunDir, readCheckpointWeights, readRun, readRunWeights } from '../training/readRun.js';
 import type { Weights } from '../training/weightsFile.js';
@@ -74,12 +75,18 @@ export interface ModelSource {
 /**
  * Resolves RUN | CHECKPOINT | PROJECT: a run folder (its final weights), one of a run's
  * checkpoints (a TensorFlow checkpoint folder or prefix in RUN/checkpoints/, or an older run's
- * .weights.npz), or a NAME.kiln.json.
+ * .weights.npz), a NAME.kiln.json, or an export folder (its kiln/ copy of the model).
  */
 export function loadModelSource(arg: string, what = 'RUN, CHECKPOINT or PROJECT'): ModelSource {
   const path = resolve(arg);
   const isCheckpointPrefix = existsSync(`${path}.index`);
   if (!existsSync(path) && !isCheckpointPrefix) throw new Error(`${arg} does not exist: give a ${what}`);
+  // An export folder: its kiln/ copy of the model (written by kiln export).
+  const exported = join(path, KILN_COPY, `model${PROJECT_SUFFIX}`);
+  if (!isCheckpointPrefix && statSync(path).isDirectory() && existsSync(exported)) {
+    const loaded = loadProject(exported);
+    return { kind: 'project', path: exported, name: basename(path), model: loaded.project.model, training: loaded.project.training, ...(loaded.weights ? { weights: loaded.weights } : {}) };
+  }
   if (!isCheckpointPrefix && statSync(path).isDirectory() && !existsSync(join(path, 'checkpoint'))) {
     const run = readRun(path);
     const rel = run.checkpoints.final ?? run.checkpoints.last;

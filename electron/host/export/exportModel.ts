@@ -5,14 +5,17 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { KerasTrainingData } from '../../../common/export/keras/index.js';
-import { analyzeModel } from '../../../common/model/index.js';
+import { writeNpz } from '../../../common/formats/npz.js';
+import { analyzeModel, type ModelDoc, type TrainingConfig } from '../../../common/model/index.js';
+import { newProject, PROJECT_SUFFIX, serializeProject } from '../../../common/project/projectFile.js';
 import { detectFormat } from '../data/resolveDataSpec.js';
 import { loadModelSource, type ModelSource } from '../cli/shared.js';
 import { loadProject } from '../project/projectStore.js';
 import { readRun } from '../training/readRun.js';
 import { buildNativeModel } from '../training/runTraining.js';
+import { modelWeightShapes, type Weights } from '../training/weightsFile.js';
 import { writeFileAtomic } from '../writeFileAtomic.js';
-import { EXPORT_FORMATS, type ExportFormat, type ExportFormatId } from './formats.js';
+import { EXPORT_FORMATS, KILN_COPY, type ExportFormat, type ExportFormatId } from './formats.js';
 import { checkParity, type ParityReport } from './parity.js';
 import { parityBatch } from './parityBatch.js';
 import { writeFolderAtomic } from './writeFolderAtomic.js';
@@ -42,6 +45,18 @@ function trainingData(data: { spec?: string; baseDir: string }): { data?: KerasT
   return format && format !== 'sample' ? { data: { path, format } } : {};
 }
 
+/** The model as Kiln reads it back, so `kiln serve --model DIR` serves an export (TF Serving skips the folder). */
+function kilnCopy(model: ModelDoc, training: TrainingConfig, weights: Weights): Map<string, Uint8Array> {
+  const shapes = modelWeightShapes(model);
+  if (!shapes.ok) throw new ExportError(shapes.problems.join('; '));
+  const project = { ...newProject(model, training), weights: 'model.weights.npz' };
+  const arrays = Object.fromEntries([...shapes.shapes].map(([name, shape]) => [name, { shape, data: weights[name] }]));
+  return new Map([
+    [`${KILN_COPY}/model${PROJECT_SUFFIX}`, new TextEncoder().encode(serializeProject(project))],
+    [`${KILN_COPY}/model.weights.npz`, writeNpz(arrays)],
+  ]);
+}
+
 export async function exportTrainedModel(request: { source: string; format: ExportFormatId; out: string; replace?: boolean }): Promise<ExportResult> {
   const format: ExportFormat = EXPORT_FORMATS[request.format];
   const source = loadModelSource(request.source);
@@ -54,6 +69,7 @@ export async function exportTrainedModel(request: { source: string; format: Expo
   }
   const data = dataOf(source);
   const files = await format.write({ model: source.model, analysis, weights: source.weights, training: source.training, name: source.name, ...trainingData(data) });
+  for (const [path, bytes] of kilnCopy(source.model, source.training, source.weights)) files.set(path, bytes);
   const out = resolve(request.out);
   writeFolderAtomic(out, files, request.replace);
   const { model: native } = buildNativeModel(source.model, source.training, source.weights);

@@ -11,6 +11,9 @@ import type { ModelAnalysis, ModelDoc, TrainingConfig } from '../../../common/mo
 import type { Weights } from '../training/weightsFile.js';
 import { KERAS_ARCHIVE_FILE, kerasExportFiles } from './kerasArchive.js';
 
+/** The folder in an export that holds the model as Kiln reads it back (`kiln serve --model DIR`). */
+export const KILN_COPY = 'kiln';
+
 export interface ExportInput {
   model: ModelDoc;
   analysis: ModelAnalysis;
