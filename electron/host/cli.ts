@@ -59,7 +59,7 @@ send none; web pages elsewhere are refused):
 Options:
   --port N          port to listen on (default 5840; 0 picks a free one)
   --host H          address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
-  --logdir DIR      the folder of run folders to show
+  --logdir DIR      where the studio's runs go, and the runs it shows (default: runs/ in Kiln's config folder)
   --model SOURCE    a run folder, an export folder, a checkpoint or a project with weights
   --model-name NAME the model's name in the API (default: the run's or project's name)
   -h, --help        show this text`;
@@ -80,9 +80,12 @@ async function serve(args: string[]): Promise<number> {
   const values = parsed.values as { port?: string; host?: string; logdir?: string; model?: string; 'model-name'?: string };
   const port = intOption(values.port, 'port', 5840, 0);
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
-  // The studio does not browse runs yet: the log folder is checked, for when it does.
-  if (values.logdir !== undefined && existsSync(resolve(values.logdir)) && !statSync(resolve(values.logdir)).isDirectory()) {
-    throw new UsageError(`--logdir must be a folder, but ${values.logdir} is a file`, SERVE_USAGE);
+  if (values.logdir !== undefined) {
+    if (existsSync(resolve(values.logdir)) && !statSync(resolve(values.logdir)).isDirectory()) {
+      throw new UsageError(`--logdir must be a folder, but ${values.logdir} is a file`, SERVE_USAGE);
+    }
+    // The engine host (started below) writes the studio's runs there and shows them.
+    process.env.KILN_LOGDIR = resolve(values.logdir);
   }
   const model = values.model === undefined ? undefined : loadServedModel(values.model, values['model-name']);
   const server = await startServer({ port, host: values.host, ...(model ? { model } : {}) }).catch((err: NodeJS.ErrnoException) => {
