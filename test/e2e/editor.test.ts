@@ -171,6 +171,8 @@ describe('the graph editor in Chromium', () => {
 
     // Copy and paste the Dense layer; undo takes the paste back.
     await node('dense').click();
+    // The inspector shows one layer only when exactly one is selected.
+    await expect.poll(() => page.getByTestId('inspector-name').inputValue()).toBe('dense');
     await page.keyboard.press('Control+c');
     await page.keyboard.press('Control+v');
     await expect.poll(() => page.getByTestId('model-canvas').getAttribute('data-layers')).toBe('9');

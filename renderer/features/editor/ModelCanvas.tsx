@@ -11,7 +11,7 @@ import {
   type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
 import type { EdgeDoc, Point } from '../../../common/model/index.js';
 import { useEditor, useServices, useUi } from '../../AppServices.js';
 import { edgeKey } from '../../stores/editorStore.js';
@@ -91,6 +91,14 @@ export function ModelCanvas({ onMessage }: { onMessage(message: string | null): 
     const selection = new Set(s.selection);
     for (const c of picks) for (const id of layersOf(c.id)) if (c.selected) selection.add(id); else selection.delete(id);
     if (selection.size !== s.selection.length || s.selection.some((id) => !selection.has(id))) s.select([...selection]);
+  }, [editor, layersOf]);
+
+  // A plain click decides the selection outright (React Flow's change set is relative to what it
+  // last drew, which may lag the store by a frame after an action selected new layers);
+  // Ctrl/Cmd+click toggles through React Flow's changes above.
+  const onNodeClick = useCallback((e: MouseEvent, node: FlowNode) => {
+    const ids = layersOf(node.id);
+    if (ids.length > 0 && !e.ctrlKey && !e.metaKey && !e.shiftKey) editor.getState().select(ids);
   }, [editor, layersOf]);
 
   const onEdgesChange = useCallback((changes: EdgeChange<ShapeFlowEdge>[]) => setEdges((es) => applyEdgeChanges(changes.filter((c) => c.type === 'select'), es)), []);
@@ -175,6 +183,7 @@ export function ModelCanvas({ onMessage }: { onMessage(message: string | null): 
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onNodeDragStop={onNodeDragStop}
+        onNodeClick={onNodeClick}
         onConnect={onConnect}
         onReconnect={onReconnect}
         onBeforeDelete={onBeforeDelete}
