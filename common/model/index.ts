@@ -4,6 +4,5 @@ export * from './lowerModel.js';
 export * from './trainingConfig.js';
 export * from './engineSpec.js';
 export * from './layers/index.js';
-export * from './checkDataFit.js';
 export * from './templates/index.js';
 export * from './keras/toKerasCode.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeModel, checkDataFit, defaultModel, defaultTrainingConfig, formatShape, lowerModel, type ModelDoc, type ParamValue } from '../../../common/model/index.js';
+import { analyzeModel, defaultModel, defaultTrainingConfig, formatShape, lowerModel, type ModelDoc, type ParamValue } from '../../../common/model/index.js';
 
-const IRIS = { name: 'Iris', features: 4, classes: 3 };
 const CONFIG = { ...defaultTrainingConfig(), optimizer: { type: 'sgd' as const, learningRate: 0.05 }, seed: 7 };
 
 function withParams(model: ModelDoc, id: string, change: Record<string, ParamValue>): ModelDoc {
@@ -103,13 +102,5 @@ describe('lowering to the engine', () => {
   it('leaves the bias out when use_bias is off', () => {
     const lowered = lowerModel(withParams(defaultModel(), 'dense_1', { use_bias: false }), CONFIG);
     expect(lowered.ok && lowered.spec.nodes.map((n) => n.name).slice(0, 2)).toEqual(['dense_1/matmul', 'dense_1/relu']);
-  });
-
-  it('says how to fix a model that does not fit the dataset', () => {
-    const fit = (model: ModelDoc) => checkDataFit(analyzeModel(model), IRIS).map((i) => i.message);
-    expect(fit(defaultModel())).toEqual([]);
-    expect(fit(withParams(defaultModel(), 'dense_2', { units: 4 }))).toEqual(["Dense 'dense_2' has 4 units but Iris has 3 classes: set units to 3"]);
-    expect(fit(withParams(defaultModel(), 'input', { shape: [5] }))).toEqual(["Input 'input' has shape (5,) but Iris rows have 4 features: set the shape to (4,)"]);
-    expect(fit(withParams(defaultModel(), 'dense_2', { activation: 'relu' }))[0]).toMatch(/output layer.*softmax/);
   });
 });
