@@ -7,17 +7,11 @@ import { analyzeModel, type ModelAnalysis } from '../../model/analyzeModel.js';
 import { kerasName } from '../../model/keras/toKerasCode.js';
 import type { ModelDoc } from '../../model/ModelDoc.js';
 import { kerasLayerOrder } from './kerasLayerOrder.js';
-
-export interface KerasCompatibilityIssue {
-  layerId: string;
-  /** How the user knows the layer: "Dense 'fc1'". */
-  layer: string;
-  reason: string;
-}
+import type { CompatibilityIssue } from '../compatibility.js';
 
 /** The layers of a model that the Keras export cannot write as they are (empty when it can). */
-export function compatibility(model: ModelDoc, analysis: ModelAnalysis = analyzeModel(model)): KerasCompatibilityIssue[] {
-  const issues: KerasCompatibilityIssue[] = [];
+export function compatibility(model: ModelDoc, analysis: ModelAnalysis = analyzeModel(model)): CompatibilityIssue[] {
+  const issues: CompatibilityIssue[] = [];
   const label = (l: { type: string; name: string }) => `${l.type} '${l.name}'`;
   const named = new Map<string, string[]>();
   for (const layer of model.layers) named.set(kerasName(layer.name), [...(named.get(kerasName(layer.name)) ?? []), layer.name]);

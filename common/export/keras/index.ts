@@ -1,5 +1,5 @@
 /** Kiln's Keras export: a .keras archive's config and weights layout, and the train.py beside it. */
-export { compatibility, type KerasCompatibilityIssue } from './compatibility.js';
+export { compatibility } from './compatibility.js';
 export { kerasConfig, kerasMetadata, KERAS_VERSION, type KerasConfigOptions } from './kerasConfig.js';
 export type { KerasTrainingData } from './kerasDataCode.js';
 export { kerasJson } from './kerasJson.js';

@@ -12,18 +12,11 @@ import { NORMALIZATION_NODES } from './normalizationNodes.js';
 import { LayerScope, OnnxGraph, type Emit } from './OnnxGraph.js';
 import { DataType, encodeModel, type OnnxValueInfo } from './onnxProto.js';
 import { RESHAPE_NODES } from './reshapeNodes.js';
+import type { CompatibilityIssue } from '../compatibility.js';
 
 export const ONNX_FILE = 'model.onnx';
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
-
-/** A layer the format cannot express, and why, in the user's terms. */
-export interface CompatibilityIssue {
-  layerId: string;
-  /** How the user knows the layer: "Dense 'fc1'". */
-  layer: string;
-  reason: string;
-}
 
 const EMITTERS: Record<string, Emit> = { ...CORE_NODES, ...ACTIVATION_NODES, ...CONV_NODES, ...NORMALIZATION_NODES, ...RESHAPE_NODES };
 

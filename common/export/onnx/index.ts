@@ -1,2 +1,2 @@
 /** ONNX export: `compatibility` before, `exportOnnx` to write model.onnx (IR 8, opset 17). */
-export { compatibility, exportOnnx, ONNX_FILE, ONNX_IR_VERSION, ONNX_OPSET, type CompatibilityIssue } from './exportOnnx.js';
+export { compatibility, exportOnnx, ONNX_FILE, ONNX_IR_VERSION, ONNX_OPSET } from './exportOnnx.js';

@@ -13,18 +13,11 @@ import { ACTIVATION_NAMES } from './layers/activations.js';
 import { EMITTERS, INDEX_LAYERS, type LayerCtx } from './layers/index.js';
 import { encodeSavedModel, type TensorInfo } from './savedModelProto.js';
 import { addSaver, addVariable, type Variable } from './variables.js';
+import type { CompatibilityIssue } from '../compatibility.js';
 
 export interface SavedModelOptions {
   /** The version folder's number (TF Serving serves the highest); default 1. */
   version?: number;
-}
-
-/** A layer the SavedModel cannot express, and why, in the user's terms. */
-export interface CompatibilityIssue {
-  layerId: string;
-  /** "Conv2DTranspose 'up'": how the user knows the layer. */
-  layer: string;
-  reason: string;
 }
 
 /** An export refused: what is wrong with the model or its weights, and how to fix it. */

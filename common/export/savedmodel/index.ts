@@ -1,1 +1,1 @@
-export { compatibility, exportSavedModel, SavedModelExportError, type CompatibilityIssue, type SavedModelOptions } from './exportSavedModel.js';
+export { compatibility, exportSavedModel, SavedModelExportError, type SavedModelOptions } from './exportSavedModel.js';

@@ -8,17 +8,10 @@ import { analyzeModel, type LayerInfo, type ModelAnalysis } from '../../model/an
 import { formatShape, type ModelDoc } from '../../model/ModelDoc.js';
 import { encodeUtf8 } from '../../formats/protobuf.js';
 import { TFJS_LAYERS, type TfjsLayer, type TfjsWeight } from './tfjsLayers.js';
+import type { CompatibilityIssue } from '../compatibility.js';
 
 export const TFJS_MODEL_FILE = 'model.json';
 export const TFJS_SHARD_FILE = 'group1-shard1of1.bin';
-
-/** A layer the format cannot express, and why, in the user's terms. */
-export interface CompatibilityIssue {
-  layerId: string;
-  /** How the user knows the layer: "Dense 'fc1'". */
-  layer: string;
-  reason: string;
-}
 
 /** tfjs-layers' rule for layer and variable names. */
 const TFJS_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;

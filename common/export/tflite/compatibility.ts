@@ -6,13 +6,7 @@
 import { analyzeModel, type LayerInfo, type ModelAnalysis } from '../../model/analyzeModel.js';
 import { formatShape, type ModelDoc } from '../../model/ModelDoc.js';
 import { EMITTERS } from './layers/index.js';
-
-export interface TfliteIncompatibility {
-  layerId: string;
-  /** How the user knows the layer: "PReLU 'act'". */
-  layer: string;
-  reason: string;
-}
+import type { CompatibilityIssue } from '../compatibility.js';
 
 const MAX_RANK = 5;
 
@@ -36,8 +30,8 @@ function incompatibility(info: LayerInfo, inputShapes: LayerInfo['shape'][]): st
 }
 
 /** The layers TensorFlow Lite cannot express, with the reason; empty when the whole model exports. */
-export function compatibility(model: ModelDoc, analysis: ModelAnalysis = analyzeModel(model)): TfliteIncompatibility[] {
-  const out: TfliteIncompatibility[] = [];
+export function compatibility(model: ModelDoc, analysis: ModelAnalysis = analyzeModel(model)): CompatibilityIssue[] {
+  const out: CompatibilityIssue[] = [];
   for (const info of analysis.order) {
     const reason = incompatibility(info, info.inputs.map((id) => analysis.shapes.get(id)!));
     const layer = `${info.layer.type} '${info.layer.name}'`;

@@ -1,3 +1,3 @@
 /** TensorFlow Lite export: `compatibility` before, `exportTflite` to write model.tflite. */
-export { compatibility, type TfliteIncompatibility } from './compatibility.js';
+export { compatibility } from './compatibility.js';
 export { exportTflite, TFLITE_FILE } from './exportTflite.js';

@@ -2,6 +2,7 @@
  * The export formats: for each, the layers it cannot express (checked before anything is
  * written), the files it writes, and the file its consumer loads.
  */
+import type { CompatibilityIssue } from '../../../common/export/compatibility.js';
 import * as keras from '../../../common/export/keras/index.js';
 import * as onnx from '../../../common/export/onnx/index.js';
 import * as savedmodel from '../../../common/export/savedmodel/index.js';
@@ -25,19 +26,12 @@ export interface ExportInput {
   data?: keras.KerasTrainingData;
 }
 
-export interface Unexpressible {
-  layerId: string;
-  /** "Conv2DTranspose 'up'": how the user knows the layer. */
-  layer: string;
-  reason: string;
-}
-
 export interface ExportFormat {
   id: string;
   label: string;
   /** What the consumer opens, relative to the export folder. */
   entry: string;
-  compatibility(model: ModelDoc, analysis: ModelAnalysis): Unexpressible[];
+  compatibility(model: ModelDoc, analysis: ModelAnalysis): CompatibilityIssue[];
   write(input: ExportInput): Map<string, Uint8Array> | Promise<Map<string, Uint8Array>>;
 }
 
