@@ -67,6 +67,18 @@ export interface DataSummary {
 }
 
 /** Where training runs: the CPU, and the GPU or why it is not used. */
+/** A GPU's state, sampled when asked (the status bar polls it every 2 seconds while a GPU is usable). */
+export interface DeviceUsage {
+  /** Percent of the last sample period a kernel ran; -1 when the driver does not say. */
+  utilization: number;
+  /** What Kiln holds on the device, and the limit set for it (0: grows as needed). */
+  kilnBytes: number;
+  limitBytes: number;
+  /** The whole device, every process. */
+  usedBytes: number;
+  totalBytes: number;
+}
+
 export interface DeviceInfo {
   backend: 'cpu' | 'cuda';
   /** "2 threads", "NVIDIA H100 80GB HBM3, 80 GiB". */
@@ -113,6 +125,8 @@ export interface IEngineService {
   /** `run`: the run's folder in the studio's logdir (its id in the runs service). */
   startRun(request: TrainRequest): Promise<{ runId: string; run?: string }>;
   stopRun(params: { runId: string }): Promise<void>;
+  /** The GPU's load and memory now, or null without a usable GPU. */
+  deviceUsage(): Promise<DeviceUsage | null>;
 }
 
 /** Events from the engine host, and `engine.didStop`, which its supervisor emits when the host process ends. */

@@ -111,4 +111,10 @@ export interface EngineModelSpec {
   metrics: EngineMetric[];
   optimizer: OptimizerSpec;
   seed: number;
+  /**
+   * Keras's dtype policy. 'mixed_bfloat16': on the GPU, matrix products and convolutions (forward
+   * and gradients) take bfloat16 inputs with float32 accumulation; weights, optimizer state and
+   * every other op stay float32. The cpu backends compute everything in float32.
+   */
+  precision?: 'float32' | 'mixed_bfloat16';
 }

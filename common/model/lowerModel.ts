@@ -32,6 +32,7 @@ export function lowerModel(model: ModelDoc, config: TrainingConfig): LowerResult
   if (issues.length > 0) return { ok: false, issues };
 
   const spec: EngineModelSpec = { inputs: [], targets: [], params: [], nodes: [], movingAverages: [], outputs: [], losses: [], metrics: [], optimizer: config.optimizer, seed: config.seed };
+  if (config.precision && config.precision !== 'float32') spec.precision = config.precision;
   const valueOf = new Map<string, string>();  // layer id -> its output value
   const activationOf = new Map<string, { pre: string; activation: string }>();  // value -> what made it
 

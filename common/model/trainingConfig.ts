@@ -35,6 +35,11 @@ export interface ReduceLROnPlateauConfig {
   minLr: number;
 }
 
+export const TRAINING_DEVICES = ['auto', 'cpu', 'gpu'] as const;
+export type TrainingDevice = (typeof TRAINING_DEVICES)[number];
+export const PRECISIONS = ['float32', 'mixed_bfloat16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 export interface TrainingConfig {
   /** One loss for every output, or one per output layer name. */
   loss: LossName | LossConfig | Record<string, LossName | LossConfig>;
@@ -45,6 +50,12 @@ export interface TrainingConfig {
   /** Fraction of the training data held out for validation (the last samples, as Keras does). */
   validationSplit: number;
   seed: number;
+  /** Where training runs: the GPU when one is usable ('auto', the default), the CPU, or the GPU only. */
+  device?: TrainingDevice;
+  /** Keras's dtype policy: 'mixed_bfloat16' multiplies in bfloat16 on the GPU (float32 weights and results). */
+  precision?: Precision;
+  /** Caps Kiln's GPU memory at this many MiB (TensorFlow's memory_limit); absent: grows as needed. */
+  gpuMemoryLimitMiB?: number;
   callbacks: {
     earlyStopping?: EarlyStoppingConfig;
     modelCheckpoint?: ModelCheckpointConfig;

@@ -6,7 +6,7 @@
  */
 import type { LossName, MetricName, OptimizerSpec } from '../model/engineSpec.js';
 import type { EdgeDoc, GroupDoc, LayerDoc, LayoutDoc, ModelDoc, ParamValue, Point } from '../model/ModelDoc.js';
-import { defaultTrainingConfig, type LossConfig, type TrainingConfig } from '../model/trainingConfig.js';
+import { defaultTrainingConfig, PRECISIONS, TRAINING_DEVICES, type LossConfig, type TrainingConfig } from '../model/trainingConfig.js';
 
 export const PROJECT_FORMAT = 'kiln-project';
 export const PROJECT_VERSION = 2;
@@ -353,7 +353,7 @@ function checkTrainingConfig(c: Checker, v: Json, path: string): TrainingConfig 
   const o = c.object(v, path);
   if (!o) return undefined;
   const before = c.errors.length;
-  c.known(o, path, ['loss', 'optimizer', 'metrics', 'batchSize', 'epochs', 'validationSplit', 'seed', 'callbacks']);
+  c.known(o, path, ['loss', 'optimizer', 'metrics', 'batchSize', 'epochs', 'validationSplit', 'seed', 'device', 'precision', 'gpuMemoryLimitMiB', 'callbacks']);
   const out = defaultTrainingConfig();
   if (o.loss !== undefined) {
     if (typeof o.loss === 'string' || (isObject(o.loss) && 'type' in o.loss)) out.loss = checkLoss(c, o.loss, `${path}.loss`) ?? out.loss;
@@ -378,6 +378,10 @@ function checkTrainingConfig(c: Checker, v: Json, path: string): TrainingConfig 
   if (o.epochs !== undefined) out.epochs = c.number(o.epochs, `${path}.epochs`, { min: 1, integer: true }) ?? out.epochs;
   if (o.validationSplit !== undefined) out.validationSplit = c.number(o.validationSplit, `${path}.validationSplit`, { min: 0, max: 1, exclusiveMax: true }) ?? 0;
   if (o.seed !== undefined) out.seed = c.number(o.seed, `${path}.seed`, { min: 0, integer: true }) ?? out.seed;
+  if (o.device !== undefined) out.device = c.oneOf(o.device, `${path}.device`, TRAINING_DEVICES);
+  if (o.precision === 'mixed_float16') c.fail(`${path}.precision`, "mixed_float16 needs dynamic loss scaling, which Kiln does not have yet: use 'mixed_bfloat16'");
+  else if (o.precision !== undefined) out.precision = c.oneOf(o.precision, `${path}.precision`, PRECISIONS);
+  if (o.gpuMemoryLimitMiB !== undefined) out.gpuMemoryLimitMiB = c.number(o.gpuMemoryLimitMiB, `${path}.gpuMemoryLimitMiB`, { min: 1, integer: true });
   if (o.callbacks !== undefined) out.callbacks = checkCallbacks(c, o.callbacks, `${path}.callbacks`);
   return c.errors.length > before ? undefined : out;
 }

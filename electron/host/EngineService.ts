@@ -3,6 +3,7 @@ import {
   checkTrainRequest,
   type DataChoices,
   type DeviceInfo,
+  type DeviceUsage,
   type DatasetInfo,
   type DataSummary,
   type EngineInfo,
@@ -48,6 +49,11 @@ export class EngineService implements IEngineService {
       return { backend: 'cuda', name: `${d.name}, ${(d.memoryBytes / 2 ** 30).toFixed(0)} GiB`, available: true };
     });
     return { version: addon.version(), pid: process.pid, devices };
+  }
+
+  async deviceUsage(): Promise<DeviceUsage | null> {
+    const u = loadAddon().gpuUsage();
+    return u && { utilization: u.utilization, kilnBytes: u.kilnBytes, limitBytes: u.limitBytes, usedBytes: u.totalBytes - u.freeBytes, totalBytes: u.totalBytes };
   }
 
   async listDatasets(): Promise<DatasetInfo[]> {

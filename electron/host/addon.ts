@@ -86,6 +86,18 @@ export type NativeDevice =
       ops: string[];
     };
 
+export interface NativeGpuUsage {
+  /** Allocated by Kiln: arenas, weights, optimizer state, scratch. */
+  kilnBytes: number;
+  /** The cap set with setGpuMemoryLimit; 0 when memory grows as needed. */
+  limitBytes: number;
+  /** The whole device, every process. */
+  freeBytes: number;
+  totalBytes: number;
+  /** Percent of the last sample period a kernel ran (NVML); -1 when unknown. */
+  utilization: number;
+}
+
 /** The op-level graph API (native/binding/graph_binding.cpp), as far as the host uses it. */
 export interface NativeGraph {
   input(name: string, shape: number[], dtype?: EngineDtype): string;
@@ -101,6 +113,10 @@ export interface NativeAddon {
   devices(): NativeDevice[];
   /** Seconds per m x k by k x n product on the GPU through the cuda backend's cuBLAS path (float32 accumulation). */
   cudaTimeGemm(options: { dtype: 'float32' | 'bfloat16'; m: number; n: number; k: number; repeats?: number }): Promise<number>;
+  /** Caps what Kiln allocates on the GPU at `mib` MiB; 0 or null: grows as needed (throws without a GPU). */
+  setGpuMemoryLimit(mib: number | null): void;
+  /** The GPU's memory and load, or null without a usable GPU. */
+  gpuUsage(): NativeGpuUsage | null;
   Model: new (spec: EngineModelSpec, options?: { backend?: BackendName }) => NativeModel;
   Graph: new () => NativeGraph;
   /** c = alpha op(a) op(b) + beta c, row-major float32, threaded. */

@@ -17,7 +17,7 @@ import { profile } from './cli/profile.js';
 import { runs } from './cli/runs.js';
 import { intOption, parseCommand, UsageError } from './cli/shared.js';
 import { summary } from './cli/summary.js';
-import { TRAIN_USAGE, trainProject } from './cli/trainProject.js';
+import { deviceFlags, TRAIN_USAGE, trainProject } from './cli/trainProject.js';
 import { DATA_FLAGS } from './training/dataSpec.js';
 import { ProjectError } from './project/projectStore.js';
 import { startServer } from './serve.js';
@@ -112,6 +112,7 @@ async function serve(args: string[]): Promise<number> {
 async function train(args: string[]): Promise<number> {
   const parsed = parseCommand(args, {
     epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
+    device: { type: 'string' }, precision: { type: 'string' }, 'gpu-memory-limit': { type: 'string' },
     data: { type: 'string' }, logdir: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' }, ...DATA_FLAGS,
   }, TRAIN_USAGE, 1);
   if (!parsed) return 0;
@@ -129,6 +130,7 @@ async function train(args: string[]): Promise<number> {
       epochs: intOption(values.epochs, 'epochs', 200, 1),
       batchSize: intOption(values['batch-size'], 'batch-size', 16, 1),
       seed: intOption(values.seed, 'seed', 1, 0),
+      ...deviceFlags(values),
     },
   };
 

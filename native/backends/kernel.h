@@ -41,6 +41,14 @@ struct device_memory {
   bool (*download)(void* host_dst, const void* device_src, int64_t bytes);
   bool (*synchronize)();  // waits for every queued kernel and copy (timing)
   const char* (*last_error)();  // what the last failed call reported, in the device's words
+  // Page-locked host memory: uploads from it are DMA copies that do not stall the host.
+  void* (*alloc_host)(int64_t bytes);  // nullptr when it cannot be had (the caller uses plain memory)
+  void (*release_host)(void* p);
+  // Device-side timing: mark(i) records event i on the device's queue (after the work queued so
+  // far); elapsed_ns(count, ns) waits for mark count - 1 and writes ns[i] = time from mark i to
+  // mark i + 1 for i < count - 1. false when the device reports an error.
+  void (*mark)(int32_t index);
+  bool (*elapsed_ns)(int32_t count, int64_t* ns);
 };
 
 // Kernels are chosen by the dtype of the node's first input (or first output for ops without

@@ -3,6 +3,7 @@
 // the GPU for benchmarks. Listing the devices loads the CUDA plugin once (exec/cuda_plugin.cpp).
 #include <napi.h>
 
+#include <cmath>
 #include <string>
 
 #include "exec/cuda_plugin.h"
@@ -89,9 +90,40 @@ Napi::Value cuda_time_gemm(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// setGpuMemoryLimit(mib): caps what Kiln allocates on the GPU; 0 or null lets it grow as needed.
+Napi::Value set_gpu_memory_limit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool none = info[0].IsNull() || info[0].IsUndefined();
+  const double mib = none ? 0 : info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(mib >= 0 && mib <= 1 << 30) || std::floor(mib) != mib) {
+    Napi::RangeError::New(env, "setGpuMemoryLimit: the limit must be a whole number of MiB (0 or null: grow as needed)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (std::string e = kiln::cuda_set_memory_limit(static_cast<int64_t>(mib) << 20); !e.empty()) {
+    Napi::Error::New(env, e).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+// gpuUsage() -> {kilnBytes, limitBytes, freeBytes, totalBytes, utilization (percent, -1 unknown)} or null without a GPU.
+Napi::Value gpu_usage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  kiln::cuda_usage u;
+  if (!kiln::cuda_device_usage(u).empty()) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("kilnBytes", Napi::Number::New(env, static_cast<double>(u.kiln_bytes)));
+  o.Set("limitBytes", Napi::Number::New(env, static_cast<double>(u.limit_bytes)));
+  o.Set("freeBytes", Napi::Number::New(env, static_cast<double>(u.free_bytes)));
+  o.Set("totalBytes", Napi::Number::New(env, static_cast<double>(u.total_bytes)));
+  o.Set("utilization", Napi::Number::New(env, u.utilization));
+  return o;
+}
+
 }  // namespace
 
 void kiln_register_device_binding(Napi::Env env, Napi::Object exports) {
   exports.Set("devices", Napi::Function::New(env, devices, "devices"));
   exports.Set("cudaTimeGemm", Napi::Function::New(env, cuda_time_gemm, "cudaTimeGemm"));
+  exports.Set("setGpuMemoryLimit", Napi::Function::New(env, set_gpu_memory_limit, "setGpuMemoryLimit"));
+  exports.Set("gpuUsage", Napi::Function::New(env, gpu_usage, "gpuUsage"));
 }

@@ -32,10 +32,12 @@ Napi::Promise rejected(Napi::Env env, const std::string& message) {
   return d.Promise();
 }
 
-// Samples copied out of JS typed arrays, or memory-mapped files, so a job never depends on JS memory.
+// Samples in JS typed arrays, held by references so the job's worker thread may read them until
+// the job ends (copying them instead cost a whole dataset per fit: as long as a GPU epoch), or in
+// memory-mapped files. The references are released on the JS thread, where jobs are freed.
 struct owned_data {
   std::vector<const void*> x, y;  // per input / target: where its samples start
-  std::vector<std::vector<unsigned char>> copies;
+  std::vector<Napi::Reference<Napi::TypedArray>> arrays;
   std::vector<std::unique_ptr<kiln::mapped_file>> maps;
   kiln::dataset view() const {
     kiln::dataset d;
@@ -98,9 +100,8 @@ bool read_tensors(Napi::Env env, const Napi::Value& v, const std::vector<kiln::t
     } else {
       Napi::TypedArray a = arrays[i].As<Napi::TypedArray>();
       n = static_cast<int64_t>(a.ElementLength());
-      const auto* bytes = static_cast<const unsigned char*>(a.ArrayBuffer().Data()) + a.ByteOffset();
-      out.copies.emplace_back(bytes, bytes + a.ByteLength());
-      into.push_back(out.copies.back().data());
+      into.push_back(static_cast<const unsigned char*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+      out.arrays.push_back(Napi::Persistent(a));
     }
     if (per <= 0 || n % per != 0) {
       throw_range(env, what + " for '" + s.name + "' has " + std::to_string(n) + " values, not a whole number of samples of shape " +

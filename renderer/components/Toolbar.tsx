@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { trainConfigProblems } from '../../common/contract/index.js';
 import { TEMPLATES } from '../../common/model/index.js';
 import { useData, useEditor, useProject, useRun, useServices, useUi } from '../AppServices.js';
@@ -39,6 +40,15 @@ export function Toolbar() {
   const recent = useProject((s) => s.recent);
   const theme = useUi((s) => s.theme);
   const devices = useRun((s) => s.engine?.devices);
+  const usage = useRun((s) => s.deviceUsage);
+  const gpuUsable = devices?.some((d) => d.backend === 'cuda' && d.available) === true;
+  useEffect(() => {
+    if (!gpuUsable) return;
+    const refresh = () => void run.getState().refreshDeviceUsage();
+    refresh();
+    const timer = setInterval(refresh, 2000);
+    return () => clearInterval(timer);
+  }, [gpuUsable, run]);
   const mode = useUi((s) => s.mode);
   const training = status === 'training';
   const dataBlocker = dataStatus === 'ready' ? [] : [dataStatus === 'loading' ? 'The data is still being read.' : 'Choose a dataset Kiln can read in the Data panel.'];
@@ -118,7 +128,7 @@ export function Toolbar() {
         </button>
       </span>
       <StatusPill status={status} message={message} />
-      {devices && <DeviceChip devices={devices} />}
+      {devices && <DeviceChip devices={devices} usage={usage} />}
       <button type="button" className="button button-quiet" data-testid="theme-toggle" title={`Switch to the ${theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => ui.getState().toggleTheme()}>
         {theme === 'dark' ? 'Light' : 'Dark'}
       </button>

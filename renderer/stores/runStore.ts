@@ -3,6 +3,7 @@ import {
   EngineErrorCode,
   type EngineEvents,
   type DatasetInfo,
+  type DeviceUsage,
   type EngineInfo,
   type IEngineService,
   type RunEnd,
@@ -42,6 +43,9 @@ export interface RunState {
   /** Final figures of the last run that ended, if it reported them. */
   finalLoss: number | null;
   finalAccuracy: number | null;
+  /** The GPU's load and memory at the last refreshDeviceUsage() (null without a usable GPU). */
+  deviceUsage: DeviceUsage | null;
+  refreshDeviceUsage(): Promise<void>;
   /** Asks the engine who it is; 'ready' when it answers. */
   connect(): Promise<void>;
   setConfig(patch: Partial<TrainConfig>): void;
@@ -205,6 +209,15 @@ export function createRunStore(options: RunStoreOptions): RunStore {
       datasets: [],
       finalLoss: null,
       finalAccuracy: null,
+      deviceUsage: null,
+
+      async refreshDeviceUsage() {
+        try {
+          set({ deviceUsage: await engine.deviceUsage() });
+        } catch {
+          set({ deviceUsage: null });  // the engine is gone: the status pill says so
+        }
+      },
 
       async connect() {
         set({ status: 'connecting', message: 'Connecting to the engine…' });

@@ -52,10 +52,14 @@ function maxAbs(v: ArrayLike<number>): number {
 
 /** Fails on the first element of `actual` (the backend's) out of tolerance of `expected` (the reference's). */
 function expectClose(backend: string, what: string, actual: Typed, expected: Typed, tol: Tolerance): void {
-  // A GPU's exp, log and summation order differ from the CPU's: float32 agrees within 1e-4 there.
-  if (backend === 'cuda') tol = { ...tol, rel: Math.max(tol.rel, 1e-4) };
+  // A GPU's exp, log, erf and summation order differ from the CPU's: float32 agrees within 1e-4
+  // there, and a value formed by cancellation of O(1) terms (gelu's gradient near its zero, a
+  // cross-entropy near 0) carries their rounding: errors under 1e-6 x max |reference| are that.
+  const cuda = backend === 'cuda';
+  if (cuda) tol = { ...tol, rel: Math.max(tol.rel, 1e-4) };
   expect(actual.length, `${what}: length`).toBe(expected.length);
   const scale = tol.ofMax ? maxAbs(expected) : 0;
+  const floor = cuda ? 1e-6 * maxAbs(expected) : 0;
   for (let i = 0; i < expected.length; i++) {
     const e = expected[i];
     const a = actual[i];
@@ -63,7 +67,7 @@ function expectClose(backend: string, what: string, actual: Typed, expected: Typ
       if (Number.isNaN(e) !== Number.isNaN(a)) expect.fail(`${what}[${i}]: ${backend} ${a}, reference ${e}`);
       continue;
     }
-    const allowed = tol.rel * (tol.ofMax ? scale : Math.abs(e));
+    const allowed = Math.max(tol.rel * (tol.ofMax ? scale : Math.abs(e)), floor);
     if (!(Math.abs(a - e) <= allowed)) expect.fail(`${what}[${i}]: ${backend} ${a}, reference ${e} (allowed error ${allowed})`);
   }
 }
@@ -489,6 +493,305 @@ describe.each(TESTED)('%s backend: pooling', (backend) => {
     if (!supportsGraph(backend, g)) return ctx.skip(`${backend} has no kernel for some op of this graph`);
     const { ref, got } = await runBoth(backend, g, feeds, [ymax, yavg, dx]);
     for (const v of [ymax, yavg, dx]) expectClose(backend, v, got[v], ref[v], SUMS);
+  });
+});
+
+/**
+ * The op's first output y and the gradients of sum(y * w) with respect to its float inputs (as
+ * trainable params; int32 inputs are fed), on `backend` and on the reference: the gradient ops
+ * run as the autodiff composes them.
+ */
+async function compareGradients(backend: string, c: OpCase, ctx: { skip: (note: string) => void }, gradTol: Tolerance = SUMS): Promise<void> {
+  const rand = random(11);
+  const g = new addon.Graph();
+  const names = c.inputs.map((input, i) => (input.classes !== undefined ? g.input(`x${i}`, input.shape, 'int32') : g.param(`x${i}`, input.shape)));
+  const y = g.op(c.op, 'y', names, c.attrs)[0];
+  const w = g.input('w', g.shape(y));
+  const loss = g.op('reduce_sum', 'loss', [g.op('mul', 'yw', [y, w])[0]])[0];
+  const wrt = names.filter((_, i) => c.inputs[i].classes === undefined);
+  const grads = g.gradients(loss, wrt);
+  const feeds: Record<string, Typed> = { w: feedFor({ shape: g.shape(y) }, rand) };
+  names.forEach((n, i) => (feeds[n] = feedFor(c.inputs[i], rand)));
+  if (!supportsGraph(backend, g)) return ctx.skip(`${backend} has no kernel for some op of this graph`);
+  const { ref, got } = await runBoth(backend, g, feeds, [y, ...grads]);
+  expectClose(backend, `${c.name} y`, got[y], ref[y], c.tol);
+  grads.forEach((d, i) => {
+    if (ref[d].length > 0) expect(maxAbs(ref[d]), `${c.name}: d${wrt[i]} is all zero`).toBeGreaterThan(0);
+    expectClose(backend, `${c.name} d${wrt[i]}`, got[d], ref[d], gradTol);
+  });
+}
+
+const EXACT: Tolerance = { rel: 0 };
+/** int32 values spread over most of the int32 range (casts, layout ops moving words). */
+const WORDS = 2 ** 30;
+
+describe.each(TESTED)('%s backend: layout ops', (backend) => {
+  const layouts: [string, number[][], Attrs][] = [
+    ['transpose', [[7, 13, 5]], { perm: [2, 0, 1] }],
+    ['transpose', [[7, 13, 5]], { perm: [0, 2, 1] }],
+    ['transpose', [[301, 257]], { perm: [1, 0] }],
+    ['transpose', [[2, 3, 4, 5, 3]], { perm: [4, 2, 0, 3, 1] }],
+    ['concat', [[7, 3, 5], [7, 11, 5]], { axis: 1 }],
+    ['concat', [[7, 13, 5], [7, 13, 1], [7, 13, 2]], {}],
+    ['concat', [[3, 13], [1, 13], [9, 13]], { axis: 0 }],
+    ['concat', [[301, 0], [301, 257]], { axis: -1 }],
+    ['slice', [[7, 13, 5]], { begin: [1, 2, 0], size: [5, -1, 3] }],
+    ['slice', [[301, 257]], { begin: [100, 1], size: [-1, 255] }],
+    ['slice', [[7, 13, 5]], { begin: [6, 12, 4], size: [1, 1, 1] }],
+    ['pad', [[7, 13, 5]], { pads: [1, 2, 0, 3, 2, 0], value: -2 }],
+    ['pad', [[301, 257]], { pads: [0, 0, 5, 6] }],
+    ['pad', [[2, 5, 5, 3]], { pads: [0, 0, 1, 1, 1, 1, 0, 0] }],
+  ];
+  const cases: OpCase[] = layouts.flatMap(([op, shapes, attrs]) =>
+    [undefined, WORDS].map((classes) => ({
+      name: `${op} ${shapes.map((s) => `[${s}]`).join(' ')} ${JSON.stringify(attrs)}${classes ? ' int32' : ''}`,
+      op,
+      inputs: shapes.map((shape) => ({ shape, classes })),
+      attrs,
+      tol: EXACT,
+    })),
+  );
+  it.each(cases.filter((c) => supports(backend, c.op)))('$name', async (c) => {
+    await compareOp(backend, c);
+  });
+
+  it.for(cases.filter((c) => !c.inputs[0].classes))('gradient of $name', async (c, ctx) => {
+    await compareGradients(backend, c, ctx, EXACT);
+  });
+});
+
+describe.each(TESTED)('%s backend: gather, one_hot, argmax and cast', (backend) => {
+  const gathers: [number[], number[], number][] = [
+    [[7, 5], [13], 7],
+    [[7, 5], [13], 10], // indices up to 9: rows past the table read zeros
+    [[11], [3, 4], 11],
+    [[5, 3, 2], [], 5],
+    [[1000, 33], [64, 9], 1000],
+  ];
+  const gatherCases: OpCase[] = gathers.map(([params, indices, classes]) => ({
+    name: `gather [${params}] by [${indices}] in [0, ${classes})`,
+    op: 'gather',
+    inputs: [{ shape: params }, { shape: indices, classes }],
+    tol: EXACT,
+  }));
+  const gatherGradCases: OpCase[] = gathers.map(([params, indices, classes]) => ({
+    name: `gather_grad [${params}] by [${indices}] in [0, ${classes})`,
+    op: 'gather_grad',
+    inputs: [{ shape: [...indices, ...params.slice(1)] }, { shape: indices, classes }],
+    attrs: { rows: params[0] },
+    tol: SUMS,
+  }));
+  const oneHotCases: OpCase[] = (
+    [
+      [[13], 7, 7, 'float32'],
+      [[4, 9], 10, 12, 'int32'], // labels up to 11: all-zero rows
+      [[2000], 10, 10, 'float64'],
+      [[3, 5, 7], 33, 33, 'float32'],
+    ] as [number[], number, number, string][]
+  ).map(([shape, depth, classes, dtype]) => ({
+    name: `one_hot [${shape}] depth ${depth} labels in [0, ${classes}) to ${dtype}`,
+    op: 'one_hot',
+    inputs: [{ shape, classes }],
+    attrs: { depth, dtype },
+    tol: EXACT,
+  }));
+  const nans = (r: () => number) => (r() > 0.7 ? NaN : r());
+  const argmaxCases: OpCase[] = (
+    [
+      [[7, 13], -1],
+      [[7, 13, 5], 1],
+      [[7, 13, 5], 0],
+      [[2000, 10], -1],
+      [[3, 1001], 1],
+      [[9], 0],
+    ] as [number[], number][]
+  ).flatMap(([shape, axis]) =>
+    ([['', undefined], [' (ties)', halves], [' (NaNs)', nans]] as [string, Input['values']][]).map(([what, values]) => ({
+      name: `argmax [${shape}] axis ${axis}${what}`,
+      op: 'argmax',
+      inputs: [{ shape, values }],
+      attrs: { axis },
+      tol: EXACT,
+      mayBeZero: true,
+    })),
+  );
+  const castCases: OpCase[] = [
+    { name: 'cast float32 to int32 (truncation toward zero)', op: 'cast', inputs: [{ shape: [7, 13, 5], values: (r) => r() * 100 }], attrs: { dtype: 'int32' }, tol: EXACT },
+    { name: 'cast float32 to float64', op: 'cast', inputs: [{ shape: [3, 20011] }], attrs: { dtype: 'float64' }, tol: EXACT },
+    { name: 'cast float32 to float32', op: 'cast', inputs: [{ shape: [7, 13] }], attrs: { dtype: 'float32' }, tol: EXACT },
+    { name: 'cast int32 to float32 (round to nearest even past 2^24)', op: 'cast', inputs: [{ shape: [3, 20011], classes: WORDS }], attrs: { dtype: 'float32' }, tol: EXACT },
+    { name: 'cast int32 to int32', op: 'cast', inputs: [{ shape: [7, 13], classes: WORDS }], attrs: { dtype: 'int32' }, tol: EXACT },
+  ];
+  it.each([...gatherCases, ...gatherGradCases, ...oneHotCases, ...argmaxCases, ...castCases].filter((c) => supports(backend, c.op)))('$name', async (c) => {
+    await compareOp(backend, c);
+  });
+
+  it.for(gatherCases)('gradient of $name', async (c, ctx) => {
+    await compareGradients(backend, c, ctx, SUMS);
+  });
+
+  it('negative and past-the-end indices and labels: zero rows, dropped gradients, as the reference', async (ctx) => {
+    const g = new addon.Graph();
+    const params = g.input('params', [4, 3]);
+    const indices = g.input('indices', [6], 'int32');
+    const dy = g.input('dy', [6, 3]);
+    const y = g.op('gather', 'y', [params, indices])[0];
+    const dparams = g.op('gather_grad', 'dparams', [dy, indices], { rows: 4 })[0];
+    const hot = g.op('one_hot', 'hot', [indices], { depth: 4 })[0];
+    const feeds = { params: feedFor({ shape: [4, 3] }, random(12)), indices: Int32Array.from([2, -1, 4, 0, 2, -2147483648]), dy: feedFor({ shape: [6, 3] }, random(13)) };
+    if (!supportsGraph(backend, g)) return ctx.skip(`${backend} has no kernel for some op of this graph`);
+    const { ref, got } = await runBoth(backend, g, feeds, [y, dparams, hot]);
+    expect([...got[y].slice(3, 9)]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect([...got[hot]]).toEqual([0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    expectClose(backend, 'y', got[y], ref[y], EXACT);
+    expectClose(backend, 'dparams', got[dparams], ref[dparams], SUMS);
+  });
+});
+
+describe.each(TESTED)('%s backend: upsampling', (backend) => {
+  const ups: [number[], number[] | undefined][] = [
+    [[2, 3, 4, 5], [2, 3]],
+    [[1, 5, 5, 70], undefined],
+    [[3, 7, 2], [3]],
+    [[4, 9, 1, 3], [1, 4]],
+  ];
+  const forward: OpCase[] = ups.map(([shape, size]) => ({ name: `upsample_nearest [${shape}] size ${size ?? 'default'}`, op: 'upsample_nearest', inputs: [{ shape }], attrs: size && { size }, tol: EXACT }));
+  const grads: OpCase[] = ups.map(([shape, size]) => ({
+    name: `upsample_nearest_grad of [${shape}] size ${size ?? 'default'}`,
+    op: 'upsample_nearest_grad',
+    inputs: [{ shape: outputShape('upsample_nearest', [{ shape }], size && { size }) }],
+    attrs: size && { size },
+    tol: EXACTISH,
+  }));
+  it.each([...forward, ...grads].filter((c) => supports(backend, c.op)))('$name', async (c) => {
+    await compareOp(backend, c);
+  });
+
+  it.for(forward)('gradient of $name', async (c, ctx) => {
+    await compareGradients(backend, c, ctx, EXACTISH);
+  });
+});
+
+describe.each(TESTED)('%s backend: normalisation', (backend) => {
+  const shifted = (r: () => number) => r() * 3 + 1;
+  const STATS: Tolerance = { rel: 1e-5, ofMax: true };
+  const batchShapes: [number[], number][] = [
+    [[64, 10], -1],
+    [[8, 9, 11, 6], -1],
+    [[8, 6, 9, 11], 1],
+    [[5, 7, 3], 0],
+    [[3001, 7], 1],
+    [[64, 26, 26, 32], 3],
+  ];
+  const channels = (shape: number[], axis: number) => shape.at(axis)!;
+  const batchCases: OpCase[] = batchShapes.flatMap(([shape, axis]) => {
+    const c = [channels(shape, axis)];
+    return [
+      { name: `batch_norm_train [${shape}] axis ${axis}`, op: 'batch_norm_train', inputs: [{ shape, values: shifted }, { shape: c }, { shape: c }], attrs: { axis }, tol: STATS },
+      {
+        name: `batch_norm_infer [${shape}] axis ${axis}`,
+        op: 'batch_norm_infer',
+        inputs: [{ shape, values: shifted }, { shape: c }, { shape: c }, { shape: c }, { shape: c, values: positive }],
+        attrs: { axis, epsilon: 0.01 },
+        tol: EXACTISH,
+      },
+      {
+        name: `batch_norm_grad [${shape}] axis ${axis}`,
+        op: 'batch_norm_grad',
+        inputs: [{ shape, values: shifted }, { shape: c }, { shape: c, values: shifted }, { shape: c, values: positive }, { shape }],
+        attrs: { axis },
+        tol: STATS,
+      },
+    ];
+  });
+  const layerShapes = [[7, 13], [67, 129], [3, 5, 1001], [2000, 10], [4, 1]];
+  const layerCases: OpCase[] = layerShapes.flatMap((shape) => {
+    const d = [shape.at(-1)!];
+    return [
+      { name: `layer_norm [${shape}]`, op: 'layer_norm', inputs: [{ shape, values: shifted }, { shape: d }, { shape: d }], attrs: { epsilon: 1e-5 }, tol: STATS },
+      {
+        name: `layer_norm_grad [${shape}]`,
+        op: 'layer_norm_grad',
+        inputs: [{ shape, values: shifted }, { shape: d }, { shape: shape.slice(0, -1), values: shifted }, { shape: shape.slice(0, -1), values: positive }, { shape }],
+        tol: STATS,
+      },
+    ];
+  });
+  it.each([...batchCases, ...layerCases].filter((c) => supports(backend, c.op)))('$name', async (c) => {
+    await compareOp(backend, c);
+  });
+
+  // (Rows of one element normalise to beta: their gradients in x and gamma are zero.)
+  const trained = [...batchCases, ...layerCases].filter((c) => (c.op === 'batch_norm_train' || c.op === 'layer_norm') && c.inputs[0].shape.at(-1)! > 1);
+  it.for(trained)('gradient of $name', async (c, ctx) => {
+    await compareGradients(backend, c, ctx, STATS);
+  });
+});
+
+describe.each(TESTED)('%s backend: dropout and gaussian noise', (backend) => {
+  // Negative seeds and the int32 extremes too: the streams key on the seed's 32 bits.
+  const seeds = [0, 1, -7, 2147483647, -2147483648];
+  const cases: OpCase[] = [
+    ...[0.5, 0.1, 0].flatMap((rate) => [[7, 13, 5], [3, 20011]].map((shape) => ({ name: `dropout rate ${rate} [${shape}]`, op: 'dropout', inputs: [{ shape }], attrs: { rate }, tol: EXACTISH }))),
+    ...[1, 0.05].flatMap((stddev) =>
+      [[7, 13, 5], [3, 20011]].map((shape) => ({ name: `gaussian_noise stddev ${stddev} [${shape}]`, op: 'gaussian_noise', inputs: [{ shape }], attrs: { stddev }, tol: { rel: 1e-6, ofMax: true } })),
+    ),
+  ];
+
+  it.for(cases)('$name: the same mask / noise for each seed as the reference', async (c, ctx) => {
+    const g = new addon.Graph();
+    const x = g.input('x', c.inputs[0].shape);
+    const seed = g.input('seed', [], 'int32');
+    const outs = g.op(c.op, 'y', [x, seed], c.attrs);
+    if (!supportsGraph(backend, g)) return ctx.skip(`${backend} has no kernel for ${c.op}`);
+    const xs = feedFor(c.inputs[0], random(14));
+    for (const s of seeds) {
+      const { ref, got } = await runBoth(backend, g, { x: xs, seed: Int32Array.of(s) }, outs);
+      expectClose(backend, `${c.name} seed ${s} y`, got[outs[0]], ref[outs[0]], c.tol);
+      if (c.op === 'dropout') expect([...got[outs[1]]], `${c.name} seed ${s} mask`).toEqual([...ref[outs[1]]]);
+    }
+  });
+
+  it.for(cases.filter((c) => c.inputs[0].shape.length === 3))('gradient of $name', async (c, ctx) => {
+    await compareGradients(backend, { ...c, inputs: [...c.inputs, { shape: [], classes: 2 ** 31 }] }, ctx, EXACTISH);
+  });
+});
+
+describe.each(TESTED)('%s backend: image augmentation', (backend) => {
+  const pixels = (r: () => number) => Math.floor((r() + 1) * 127.5);
+  const shapes = [[4, 9, 11, 3], [2, 16, 16, 1], [3, 7, 5, 2]];
+  const affine: Attrs[] = [
+    { flip: 'horizontal_and_vertical' },
+    { flip: 'horizontal', flip_rate: 1 },
+    { rotation_lower: -0.3, rotation_upper: 0.3 },
+    { rotation_lower: -0.2, rotation_upper: 0.1, fill_mode: 'wrap', interpolation: 'nearest' },
+    { translate_height_lower: -0.4, translate_height_upper: 0.4, translate_width_lower: -0.3, translate_width_upper: 0.5, fill_mode: 'constant', fill_value: -3 },
+    { translate_width_lower: 0.25, translate_width_upper: 0.25, fill_mode: 'nearest', interpolation: 'nearest' },
+    { zoom_height_lower: -0.5, zoom_height_upper: 0.6, zoom_width_same: 1, flip: 'vertical' },
+    { zoom_height_lower: -0.3, zoom_height_upper: 0.2, zoom_width_lower: 0.1, zoom_width_upper: 0.9, rotation_lower: 0.5, rotation_upper: 1.5, fill_mode: 'reflect' },
+  ];
+  const color: Attrs[] = [
+    { brightness_lower: -0.3, brightness_upper: 0.3 },
+    { contrast_lower: 0.2, contrast_upper: 1.8 },
+    { brightness_lower: -0.5, brightness_upper: 0.5, contrast_lower: 0.5, contrast_upper: 1.5 },
+    { contrast_lower: 0, contrast_upper: 3, value_min: -10, value_max: 300 },
+  ];
+  const cases: OpCase[] = [
+    ...affine.flatMap((attrs) => shapes.map((shape) => ({ name: `random_affine [${shape}] ${JSON.stringify(attrs)}`, op: 'random_affine', inputs: [{ shape, values: pixels }], attrs, tol: { rel: 1e-6, ofMax: true } }))),
+    ...color.flatMap((attrs) => [...shapes, [2, 33, 35, 1]].map((shape) => ({ name: `random_color [${shape}] ${JSON.stringify(attrs)}`, op: 'random_color', inputs: [{ shape, values: pixels }], attrs, tol: { rel: 1e-6, ofMax: true } }))),
+  ];
+
+  it.for(cases)('$name', async (c, ctx) => {
+    const g = new addon.Graph();
+    const x = g.input('x', c.inputs[0].shape);
+    const seed = g.input('seed', [], 'int32');
+    const y = g.op(c.op, 'y', [x, seed], c.attrs)[0];
+    if (!supportsGraph(backend, g)) return ctx.skip(`${backend} has no kernel for ${c.op}`);
+    const xs = feedFor(c.inputs[0], random(15));
+    for (const s of [3, -5, 2147483647]) {
+      const { ref, got } = await runBoth(backend, g, { x: xs, seed: Int32Array.of(s) }, [y]);
+      expectClose(backend, `${c.name} seed ${s}`, got[y], ref[y], c.tol);
+    }
   });
 });
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkDataFitsModel } from '../../../common/data/checkLabels.js';
-import { analyzeModel } from '../../../common/model/index.js';
+import { analyzeModel, PRECISIONS, TRAINING_DEVICES, type Precision, type TrainingConfig, type TrainingDevice } from '../../../common/model/index.js';
 import { loadProject } from '../project/projectStore.js';
 import { DATA_FLAGS_USAGE, dataOptionsFromFlags, DataSpecError, loadDataSpec } from '../training/dataSpec.js';
 import { runTraining, TrainingError } from '../training/runTraining.js';
@@ -29,6 +29,9 @@ ${DATA_FLAGS_USAGE}
   --epochs N         number of epochs (default: the project's)
   --batch-size N     samples per step (default: the project's)
   --seed N           seed for initial weights, shuffling and dropout (default: the project's)
+  --device D         auto (the GPU when one is usable, else the CPU), cpu or gpu (default: the project's, auto)
+  --precision P      float32 or mixed_bfloat16 (bfloat16 products on the GPU; default: the project's, float32)
+  --gpu-memory-limit MIB  cap Kiln's GPU memory at MIB (default: grow as needed)
   --logdir DIR       folder of run folders (default: runs/ beside the project)
   --run NAME         the run folder's name (default: PROJECT-YYYYMMDD-HHMMSS)
   --json             print one JSON object per line: one per epoch, then a summary
@@ -37,6 +40,25 @@ ${DATA_FLAGS_USAGE}
 Without PROJECT (the starter model): --epochs N (200), --batch-size N (16), --lr X (0.05), --seed N (1).
 
 Exit status: 0 when training completed, 1 when it failed, 130 when interrupted (Ctrl+C).`;
+
+/** The --device, --precision and --gpu-memory-limit flags as training settings (absent flags: none). */
+export function deviceFlags(values: Record<string, string | boolean | undefined>): Partial<TrainingConfig> {
+  const out: Partial<TrainingConfig> = {};
+  const device = values.device as string | undefined;
+  if (device !== undefined) {
+    if (!(TRAINING_DEVICES as readonly string[]).includes(device)) throw new UsageError(`--device must be one of ${TRAINING_DEVICES.join(', ')}, got "${device}"`, TRAIN_USAGE);
+    out.device = device as TrainingDevice;
+  }
+  const precision = values.precision as string | undefined;
+  if (precision !== undefined) {
+    if (precision === 'mixed_float16') throw new UsageError("--precision mixed_float16 needs dynamic loss scaling, which Kiln does not have yet: use mixed_bfloat16", TRAIN_USAGE);
+    if (!(PRECISIONS as readonly string[]).includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}, got "${precision}"`, TRAIN_USAGE);
+    out.precision = precision as Precision;
+  }
+  const limit = intOption(values['gpu-memory-limit'] as string | undefined, 'gpu-memory-limit', undefined, 1);
+  if (limit !== undefined) out.gpuMemoryLimitMiB = limit;
+  return out;
+}
 
 function timestamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -53,6 +75,7 @@ export async function trainProject(projectArg: string, values: Record<string, st
     epochs: intOption(values.epochs as string | undefined, 'epochs', project.training.epochs, 1),
     batchSize: intOption(values['batch-size'] as string | undefined, 'batch-size', project.training.batchSize, 1),
     seed: intOption(values.seed as string | undefined, 'seed', project.training.seed, 0),
+    ...deviceFlags(values),
   };
   let dataOptions;
   try {

@@ -20,6 +20,7 @@ import type { DataOptions } from './dataSpec.js';
 import { dataFingerprint } from './fingerprint.js';
 import { RUN_FILE_VERSION, type BestInfo, type RunFile } from './runFile.js';
 import { RunRecorder } from './RunRecorder.js';
+import { chooseDevice } from './device.js';
 import type { Weights } from './weightsFile.js';
 
 /**
@@ -340,7 +341,14 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     options.onNote?.(message);
   };
 
-  const { model, spec, analysis } = buildNativeModel(options.model, training, options.initialWeights, options.backend);
+  let backend = options.backend;
+  if (!backend) {
+    const device = chooseDevice(training);
+    if ('error' in device) throw new TrainingError([device.error]);
+    backend = device.backend;
+    if (device.note) note(device.note);
+  }
+  const { model, spec, analysis } = buildNativeModel(options.model, training, options.initialWeights, backend);
   const all = prepare(options.data, spec, analysis, 'the training data', note);
   let train = all;
   let validation: Prepared | undefined;

@@ -48,10 +48,12 @@ struct conv_plan {
   window_geometry g;
   int64_t cg, fg, kdim, per_image, chunk;  // positions per image, images per chunk
   bool direct;  // 1x1, stride 1, no padding, one group: the input is its own column matrix
+  gemm_inputs inputs;
 };
 
 bool plan_conv(const node& nd, const shape_t& x, const shape_t& k, const shape_t& y, conv_plan& p) {
   p.g = conv_geometry(nd, x, k, y);
+  p.inputs = gemm_precision(nd);
   const window_geometry& g = p.g;
   p.cg = g.c / g.groups;
   p.fg = g.f / g.groups;
@@ -89,7 +91,7 @@ bool forward(const conv_plan& p, const float* x, const float* k, float* y) {
     for (int64_t group = 0; group < g.groups; ++group) {
       const float* a = p.direct ? x + n0 * p.per_image * g.c : cols;
       if (!p.direct && !im2col(p, x, cols, n0, images, group)) return false;
-      if (!gemm_f32(false, false, rows, p.fg, p.kdim, 1.0f, a, p.kdim, 0, k + group * p.fg, g.f, 0, 0.0f,
+      if (!gemm_f32(p.inputs, false, false, rows, p.fg, p.kdim, 1.0f, a, p.kdim, 0, k + group * p.fg, g.f, 0, 0.0f,
                     y + n0 * p.per_image * g.f + group * p.fg, g.f, 0, 1)) return false;
     }
   }
@@ -125,7 +127,7 @@ void conv_backprop_input(const kernel_args& a) {
     const int64_t images = g.n - n0 < p.chunk ? g.n - n0 : p.chunk, rows = images * p.per_image;
     for (int64_t group = 0; group < g.groups; ++group) {
       float* out = p.direct ? dx + n0 * p.per_image * g.c : cols;
-      if (!gemm_f32(false, true, rows, p.kdim, p.fg, 1.0f, dy + n0 * p.per_image * g.f + group * p.fg, g.f, 0, k + group * p.fg, g.f, 0,
+      if (!gemm_f32(p.inputs, false, true, rows, p.kdim, p.fg, 1.0f, dy + n0 * p.per_image * g.f + group * p.fg, g.f, 0, k + group * p.fg, g.f, 0,
                     0.0f, out, p.kdim, 0, 1)) return;
       if (p.direct) continue;
       const int64_t total = images * g.h.in * g.w.in * p.cg;
@@ -153,7 +155,7 @@ void conv_backprop_filter(const kernel_args& a) {
     for (int64_t group = 0; group < g.groups; ++group) {
       const float* c = p.direct ? x + n0 * p.per_image * g.c : cols;
       if (!p.direct && !im2col(p, x, cols, n0, images, group)) return;
-      if (!gemm_f32(true, false, p.kdim, p.fg, rows, 1.0f, c, p.kdim, 0, dy + n0 * p.per_image * g.f + group * p.fg, g.f, 0, 1.0f,
+      if (!gemm_f32(p.inputs, true, false, p.kdim, p.fg, rows, 1.0f, c, p.kdim, 0, dy + n0 * p.per_image * g.f + group * p.fg, g.f, 0, 1.0f,
                     dk + group * p.fg, g.f, 0, 1)) return;
     }
   }

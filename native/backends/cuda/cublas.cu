@@ -1,9 +1,11 @@
 // cuBLAS, loaded at run time: this machine may build the plugin without cuBLAS headers, and the
 // app ships no CUDA libraries it does not need. The few types and entry points used are declared
 // here with the values of cublas_api.h (CUDA 12 and 13).
+#include <cuda_bf16.h>
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "cublas_loader.h"
@@ -71,9 +73,63 @@ std::string load_cublas(const std::string& beside) {
   return "";
 }
 
-bool gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, int64_t stride_a,
-              const float* b, int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch) {
-  return gemm(r_32f, trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, r_32f, ldc, stride_c, batch);
+namespace {
+
+__global__ void to_bf16_kernel(const float* in, __nv_bfloat16* out, int64_t n) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    out[i] = __float2bfloat16_rn(in[i]);
+  }
+}
+
+// Elements from a strided batch of row-major matrices' first to last used element.
+int64_t span(int64_t rows, int64_t cols, int64_t ld, int64_t stride, int64_t batch) {
+  return (batch > 1 ? stride * (batch - 1) : 0) + (rows - 1) * ld + cols;
+}
+
+// Device memory for the bfloat16 copies of a product's operands, grown like scratch() and kept
+// apart from it (convolutions hold their columns there while multiplying them).
+std::mutex bf16_mutex;
+void* bf16_data = nullptr;
+int64_t bf16_bytes = 0;
+__nv_bfloat16* bf16_area(int64_t elements) {
+  std::lock_guard<std::mutex> lock(bf16_mutex);
+  const int64_t bytes = elements * static_cast<int64_t>(sizeof(__nv_bfloat16));
+  if (bytes <= bf16_bytes) return static_cast<__nv_bfloat16*>(bf16_data);
+  cudaStreamSynchronize(stream());  // earlier products may still read the old area
+  cudaFree(bf16_data);
+  bf16_data = nullptr;
+  bf16_bytes = 0;
+  if (cudaMalloc(&bf16_data, static_cast<size_t>(bytes)) != cudaSuccess) {
+    cudaGetLastError();
+    return nullptr;
+  }
+  bf16_bytes = bytes;
+  return static_cast<__nv_bfloat16*>(bf16_data);
+}
+
+}  // namespace
+
+bool gemm_f32(gemm_inputs inputs, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+              int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
+              int64_t batch) {
+  if (inputs == gemm_inputs::f32) {
+    return gemm(r_32f, trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, r_32f, ldc, stride_c, batch);
+  }
+  // Round both operands to bfloat16 with the same layout (strides and leading dimensions), then
+  // multiply on the tensor cores with float32 accumulation into the float32 output.
+  const int64_t na = trans_a ? span(k, m, lda, stride_a, batch) : span(m, k, lda, stride_a, batch);
+  const int64_t nb = trans_b ? span(n, k, ldb, stride_b, batch) : span(k, n, ldb, stride_b, batch);
+  const int64_t offset_b = (na + 127) / 128 * 128;  // 256-byte aligned
+  __nv_bfloat16* area = bf16_area(offset_b + nb);
+  if (!area) {
+    record_error("out of GPU memory for a bfloat16 product's operands (" + std::to_string((offset_b + nb) * 2 >> 20) + " MiB)");
+    return false;
+  }
+  to_bf16_kernel<<<blocks_for(na), threads, 0, stream()>>>(a, area, na);
+  to_bf16_kernel<<<blocks_for(nb), threads, 0, stream()>>>(b, area + offset_b, nb);
+  if (!launched("bfloat16 rounding")) return false;
+  return gemm(r_16bf, trans_a, trans_b, m, n, k, alpha, area, lda, stride_a, area + offset_b, ldb, stride_b, beta, c, r_32f, ldc, stride_c,
+              batch);
 }
 
 std::string time_gemm(bool bf16, int32_t m, int32_t n, int32_t k, int32_t repeats, double& seconds) {

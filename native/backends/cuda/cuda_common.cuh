@@ -82,10 +82,16 @@ __device__ inline int64_t map_offset(int64_t linear, const index_map& m) {
   return offset;
 }
 
-// Row-major batched GEMM in float32 with float32 accumulation (no TF32, so results match the
-// reference within float32 rounding): C[b] = alpha op(A[b]) op(B[b]) + beta C[b].
-bool gemm_f32(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-              int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc,
+// What a product's float32 operands are rounded to before the tensor cores multiply them: nothing
+// (float32 GEMM, no TF32, so results match the reference within float32 rounding), or bfloat16
+// (Keras's mixed_bfloat16 policy; the engine marks such nodes with precision = "bfloat16").
+// Accumulation and the output are float32 either way.
+enum class gemm_inputs { f32, bf16 };
+inline gemm_inputs gemm_precision(const node& n) { return attr_is(n, "precision", "bfloat16") ? gemm_inputs::bf16 : gemm_inputs::f32; }
+
+// Row-major batched GEMM on float32 data: C[b] = alpha op(A[b]) op(B[b]) + beta C[b].
+bool gemm_f32(gemm_inputs inputs, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+              int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc,
               int64_t stride_c, int64_t batch);
 
 // y[r, :] = act(z[r, :] + bias) over rows of `channels` (act may be null; y may be null).
@@ -99,5 +105,8 @@ void register_softmax(kernel_table& t);
 void register_optim(kernel_table& t);
 void register_pool(kernel_table& t);
 void register_conv(kernel_table& t);
+void register_shape(kernel_table& t);
+void register_norm(kernel_table& t);
+void register_augment(kernel_table& t);
 
 }  // namespace kiln::cuda

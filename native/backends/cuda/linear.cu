@@ -57,14 +57,15 @@ bool matmul_into(const kernel_args& a, float* c) {
   const float* A = a.in[0].as<float>();
   const float* B = a.in[1].as<float>();
   const std::vector<int64_t> oa = batch_offsets(sa, batch), ob = batch_offsets(sb, batch);
+  const gemm_inputs p = gemm_precision(a.n);
   const int64_t step_a = even_step(oa), step_b = even_step(ob);
   // A batched, untransposed a with a shared b is one tall product.
-  if (!ta && step_b == 0 && step_a == 1) return gemm_f32(false, tb, m * batches, n, k, 1.0f, A, ca, 0, B, cb, 0, 0.0f, c, n, 0, 1);
+  if (!ta && step_b == 0 && step_a == 1) return gemm_f32(p, false, tb, m * batches, n, k, 1.0f, A, ca, 0, B, cb, 0, 0.0f, c, n, 0, 1);
   if (step_a >= 0 && step_b >= 0) {
-    return gemm_f32(ta, tb, m, n, k, 1.0f, A, ca, step_a * ra * ca, B, cb, step_b * rb * cb, 0.0f, c, n, m * n, batches);
+    return gemm_f32(p, ta, tb, m, n, k, 1.0f, A, ca, step_a * ra * ca, B, cb, step_b * rb * cb, 0.0f, c, n, m * n, batches);
   }
   for (int64_t i = 0; i < batches; ++i) {
-    if (!gemm_f32(ta, tb, m, n, k, 1.0f, A + oa[static_cast<size_t>(i)] * ra * ca, ca, 0, B + ob[static_cast<size_t>(i)] * rb * cb, cb, 0, 0.0f,
+    if (!gemm_f32(p, ta, tb, m, n, k, 1.0f, A + oa[static_cast<size_t>(i)] * ra * ca, ca, 0, B + ob[static_cast<size_t>(i)] * rb * cb, cb, 0, 0.0f,
                   c + i * m * n, n, 0, 1)) return false;
   }
   return true;

@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cublas_loader.h"
 #include "cuda_common.cuh"
@@ -25,18 +27,46 @@ std::mutex scratch_mutex;
 void* scratch_data = nullptr;
 int64_t scratch_bytes = 0;
 
+// What Kiln holds on the device, against the user's limit (0: grow as needed, up to the card).
+std::mutex budget_mutex;
+std::map<void*, int64_t> held;
+int64_t held_bytes = 0;
+int64_t limit_bytes = 0;
+
+std::string mib(int64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
+
 void* alloc(int64_t bytes) {
+  const int64_t size = bytes > 0 ? bytes : 1;
+  std::lock_guard<std::mutex> lock(budget_mutex);
+  if (limit_bytes > 0 && held_bytes + size > limit_bytes) {
+    last_memory_error = "the GPU memory limit of " + mib(limit_bytes) + " is reached (" + mib(held_bytes) + " in use, " + mib(size) +
+                        " more asked for)";
+    return nullptr;
+  }
   void* p = nullptr;
-  const cudaError_t e = cudaMalloc(&p, static_cast<size_t>(bytes > 0 ? bytes : 1));
+  const cudaError_t e = cudaMalloc(&p, static_cast<size_t>(size));
   if (e != cudaSuccess) {
     last_memory_error = cudaGetErrorString(e);
     cudaGetLastError();  // out of memory is not sticky: later work may still run
     return nullptr;
   }
+  held[p] = size;
+  held_bytes += size;
   return p;
 }
 
-void release(void* p) { cudaFree(p); }
+void release(void* p) {
+  if (!p) return;
+  {
+    std::lock_guard<std::mutex> lock(budget_mutex);
+    auto it = held.find(p);
+    if (it != held.end()) {
+      held_bytes -= it->second;
+      held.erase(it);
+    }
+  }
+  cudaFree(p);
+}
 
 bool upload(void* dst, const void* src, int64_t bytes) {
   const cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyHostToDevice, stream());
@@ -65,7 +95,61 @@ bool synchronize() {
 
 const char* last_error() { return last_memory_error.c_str(); }
 
-const device_memory memory{alloc, release, upload, download, synchronize, last_error};
+void* alloc_host(int64_t bytes) {
+  void* p = nullptr;
+  if (cudaHostAlloc(&p, static_cast<size_t>(bytes > 0 ? bytes : 1), cudaHostAllocDefault) != cudaSuccess) {
+    cudaGetLastError();
+    return nullptr;
+  }
+  return p;
+}
+
+void release_host(void* p) { cudaFreeHost(p); }
+
+std::vector<cudaEvent_t> marks;  // grown by mark(), used by one plan run at a time
+
+void mark(int32_t index) {
+  while (static_cast<int32_t>(marks.size()) <= index) {
+    cudaEvent_t e = nullptr;
+    if (cudaEventCreate(&e) != cudaSuccess) return record_error("creating a timing event failed");
+    marks.push_back(e);
+  }
+  cudaEventRecord(marks[static_cast<size_t>(index)], stream());
+}
+
+bool elapsed_ns(int32_t count, int64_t* ns) {
+  if (count < 1 || count > static_cast<int32_t>(marks.size())) return false;
+  if (cudaEventSynchronize(marks[static_cast<size_t>(count - 1)]) != cudaSuccess) return false;
+  for (int32_t i = 0; i + 1 < count; ++i) {
+    float ms = 0;
+    if (cudaEventElapsedTime(&ms, marks[static_cast<size_t>(i)], marks[static_cast<size_t>(i + 1)]) != cudaSuccess) return false;
+    ns[i] = static_cast<int64_t>(static_cast<double>(ms) * 1e6);
+  }
+  return true;
+}
+
+const device_memory memory{alloc, release, upload, download, synchronize, last_error, alloc_host, release_host, mark, elapsed_ns};
+
+// NVML (the driver's management library) for the device's utilisation, loaded when present.
+struct nvml_api {
+  using init_fn = int32_t (*)();
+  using handle_fn = int32_t (*)(uint32_t, void**);
+  struct utilization { uint32_t gpu, memory; };
+  using utilization_fn = int32_t (*)(void*, utilization*);
+  void* device = nullptr;
+  utilization_fn utilization_rates = nullptr;
+};
+nvml_api nvml;
+
+void load_nvml() {
+  void* library = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!library) return;
+  auto init = reinterpret_cast<nvml_api::init_fn>(dlsym(library, "nvmlInit_v2"));
+  auto handle = reinterpret_cast<nvml_api::handle_fn>(dlsym(library, "nvmlDeviceGetHandleByIndex_v2"));
+  auto rates = reinterpret_cast<nvml_api::utilization_fn>(dlsym(library, "nvmlDeviceGetUtilizationRates"));
+  if (!init || !handle || !rates || init() != 0 || handle(0, &nvml.device) != 0) return;
+  nvml.utilization_rates = rates;
+}
 
 void write_reason(char* out, int32_t size, const std::string& text) {
   if (size <= 0) return;
@@ -109,6 +193,7 @@ std::string open_device(cuda_device_info& info) {
   if (cudaSetDevice(0) != cudaSuccess || cudaStreamCreateWithFlags(&the_stream, cudaStreamNonBlocking) != cudaSuccess) {
     return std::string("the CUDA device could not be opened: ") + cudaGetErrorString(cudaGetLastError());
   }
+  load_nvml();
   return load_cublas(plugin_dir());
 }
 
@@ -173,6 +258,9 @@ extern "C" __attribute__((visibility("default"))) int32_t kiln_cuda_open(int32_t
   cuda::register_optim(*table);
   cuda::register_pool(*table);
   cuda::register_conv(*table);
+  cuda::register_shape(*table);
+  cuda::register_norm(*table);
+  cuda::register_augment(*table);
   table->set_device(&cuda::memory);
   return 1;
 }
@@ -192,4 +280,29 @@ extern "C" __attribute__((visibility("default"))) int32_t kiln_cuda_time_gemm(co
   const std::string error = kiln::cuda::time_gemm(bf16, m, n, k, repeats < 1 ? 1 : repeats, *seconds);
   kiln::cuda::write_reason(reason, reason_size, error);
   return error.empty() ? 1 : 0;
+}
+
+extern "C" __attribute__((visibility("default"))) void kiln_cuda_set_memory_limit(int64_t bytes) {
+  std::lock_guard<std::mutex> lock(kiln::cuda::budget_mutex);
+  kiln::cuda::limit_bytes = bytes > 0 ? bytes : 0;
+}
+
+extern "C" __attribute__((visibility("default"))) int32_t kiln_cuda_usage(kiln::kiln_cuda_usage_info* out) {
+  using namespace kiln::cuda;
+  if (!stream()) return 0;
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(budget_mutex);
+    out->kiln_bytes = held_bytes;
+    out->limit_bytes = limit_bytes;
+  }
+  out->free_bytes = static_cast<int64_t>(free_bytes);
+  out->total_bytes = static_cast<int64_t>(total_bytes);
+  nvml_api::utilization u{};
+  out->utilization = nvml.utilization_rates && nvml.utilization_rates(nvml.device, &u) == 0 ? static_cast<int32_t>(u.gpu) : -1;
+  return 1;
 }

@@ -10,10 +10,20 @@
 
 namespace kiln {
 
-// Changes whenever the layout the plugin shares with the engine changes (op enum, table, args).
+// Changes whenever the layout the plugin shares with the engine changes (op enum, table, args,
+// device memory functions).
 constexpr int32_t kiln_cuda_abi =
-    static_cast<int32_t>((1u << 24) ^ (static_cast<uint32_t>(kiln_op_count) << 14) ^
-                         static_cast<uint32_t>(sizeof(kernel_table) + sizeof(kernel_args) * 7 + sizeof(node) * 13 + sizeof(attrs) * 31));
+    static_cast<int32_t>((2u << 24) ^ (static_cast<uint32_t>(kiln_op_count) << 14) ^
+                         static_cast<uint32_t>(sizeof(kernel_table) + sizeof(kernel_args) * 7 + sizeof(node) * 13 + sizeof(attrs) * 31 +
+                                               sizeof(device_memory) * 3));
+
+// What the device holds and how busy it is (kiln_cuda_usage).
+struct kiln_cuda_usage_info {
+  int64_t kiln_bytes;   // allocated by Kiln (arenas, weights, optimizer state, scratch)
+  int64_t limit_bytes;  // the user's limit; 0 when memory grows as needed
+  int64_t free_bytes, total_bytes;  // the whole device, every process
+  int32_t utilization;  // percent of the last sample period a kernel ran (NVML); -1 when unknown
+};
 
 struct cuda_device_info {
   char name[256];
@@ -34,4 +44,9 @@ using kiln_cuda_open_fn = int32_t (*)(int32_t abi, kiln::kernel_table* table, ki
 // seconds per product. Returns 1, or 0 with `reason`. Only after a successful open.
 using kiln_cuda_time_gemm_fn = int32_t (*)(const char* dtype, int32_t m, int32_t n, int32_t k, int32_t repeats,
                                            double* seconds, char* reason, int32_t reason_size);
+// Caps what Kiln allocates on the device (TensorFlow's memory_limit), in bytes; 0 lifts the cap
+// (memory grows as plans need it). An allocation past the cap fails with the limit in its message.
+using kiln_cuda_set_memory_limit_fn = void (*)(int64_t bytes);
+// Fills `out`; 0 when the device is not open.
+using kiln_cuda_usage_fn = int32_t (*)(kiln::kiln_cuda_usage_info* out);
 }

@@ -54,6 +54,59 @@ __global__ void reduce_kernel(const float* x, float* y, index_map keep, index_ma
   }
 }
 
+// Sums of the columns of a row-major [rows, cols] matrix: the reductions over leading axes (a
+// bias's gradient over N, H and W). One block per output element would leave most of the GPU idle
+// and read with a stride; here a block of 32 columns x 8 row lanes reads whole rows coalesced over
+// one band of rows into a partial sum per band, and a second pass adds the bands in order (the
+// same order every run: no atomics).
+constexpr int32_t column_tile = 32, row_lanes = 8;
+
+__global__ void column_partials_kernel(const float* x, float* partial, int64_t rows, int64_t cols, int64_t band) {
+  __shared__ float sums[row_lanes][column_tile + 1];
+  const int64_t col = blockIdx.x * int64_t{column_tile} + threadIdx.x;
+  const int64_t first = blockIdx.y * band, last = first + band < rows ? first + band : rows;
+  float acc = 0.0f;
+  if (col < cols) {
+    for (int64_t r = first + threadIdx.y; r < last; r += row_lanes) acc += x[r * cols + col];
+  }
+  sums[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y == 0 && col < cols) {
+    float s = 0.0f;
+    for (int32_t k = 0; k < row_lanes; ++k) s += sums[k][threadIdx.x];
+    partial[blockIdx.y * cols + col] = s;
+  }
+}
+
+__global__ void column_total_kernel(const float* partial, float* y, int64_t bands, int64_t cols, float scale) {
+  for (int64_t col = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; col < cols; col += int64_t{gridDim.x} * blockDim.x) {
+    float s = 0.0f;
+    for (int64_t b = 0; b < bands; ++b) s += partial[b * cols + col];
+    y[col] = s * scale;
+  }
+}
+
+// False when out of memory for the partial sums (recorded).
+bool column_sums(const float* x, float* y, int64_t rows, int64_t cols, bool mean) {
+  const int64_t col_blocks = (cols + column_tile - 1) / column_tile;
+  // About 2048 blocks in all, each band at least 64 rows.
+  int64_t bands = 2048 / col_blocks;
+  if (bands > rows / 64) bands = rows / 64;
+  if (bands < 1) bands = 1;
+  if (bands > 65535) bands = 65535;
+  const int64_t band = (rows + bands - 1) / bands;
+  bands = (rows + band - 1) / band;
+  auto* partial = static_cast<float*>(scratch(bands * cols * static_cast<int64_t>(sizeof(float))));
+  if (!partial) {
+    record_error("reduce: out of GPU memory for partial sums");
+    return false;
+  }
+  const dim3 grid(static_cast<unsigned int>(col_blocks), static_cast<unsigned int>(bands));
+  column_partials_kernel<<<grid, dim3(column_tile, row_lanes), 0, stream()>>>(x, partial, rows, cols, band);
+  column_total_kernel<<<blocks_for(cols), threads, 0, stream()>>>(partial, y, bands, cols, mean ? 1.0f / static_cast<float>(rows) : 1.0f);
+  return launched("column sums");
+}
+
 template <typename T>
 __global__ void gather_kernel(const T* x, index_map m, T* y, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) y[i] = x[map_offset(i, m)];
@@ -67,6 +120,17 @@ void run_reduce(const kernel_args& a, const std::vector<bool>& reduced, int32_t 
     return record_error("node '" + a.n.name + "': reductions over more than 8 axes are not supported on the GPU");
   }
   const int64_t count = elements(std::vector<int64_t>(red.dims, red.dims + red.rank));
+  // Every reduced axis before every kept one (axes of size 1 aside): column sums of a [count, outs] matrix.
+  const shape_t& in = *a.in[0].shape;
+  bool kept_seen = false, leading_only = true;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (reduced[d]) leading_only = leading_only && !kept_seen;
+    else if (in[d] != 1) kept_seen = true;
+  }
+  if (leading_only && mode != mode_max && count > 1) {
+    column_sums(a.in[0].as<float>(), a.out[0].as<float>(), count, outs, mode == mode_mean);
+    return;
+  }
   const unsigned int grid = static_cast<unsigned int>(outs < 65535 * 8 ? outs : 65535 * 8);
   reduce_kernel<<<grid, threads, 0, stream()>>>(a.in[0].as<float>(), a.out[0].as<float>(), keep, red, outs, count, mode);
   launched("reduce");

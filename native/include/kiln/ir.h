@@ -177,6 +177,8 @@ class graph {
 
   const std::vector<value>& values() const { return values_; }
   const std::vector<node>& nodes() const { return nodes_; }
+  // Sets a string attribute of node `index` after the fact (e.g. a precision chosen for a backend).
+  void set_attr(int32_t index, const std::string& key, const std::string& text) { nodes_[static_cast<size_t>(index)].at.strings[key] = text; }
   const value& val(int32_t id) const { return values_[static_cast<size_t>(id)]; }
   int32_t find(const std::string& value_name) const;  // kiln_no_value when absent
 

@@ -7,14 +7,18 @@
 
 namespace kiln {
 
-batch_prefetcher::batch_prefetcher(const dataset& data, int64_t batch, const std::vector<int64_t>& x_bytes,
-                                   const std::vector<int64_t>& y_bytes, bool threaded)
-    : data_(data), batch_(batch), threaded_(threaded), x_bytes_(x_bytes), y_bytes_(y_bytes) {
+int64_t batch_prefetcher::memory_bytes(int64_t batch, const std::vector<int64_t>& x_bytes, const std::vector<int64_t>& y_bytes) {
   int64_t per_slot = 0;
-  for (int64_t b : x_bytes_) per_slot += b * batch_ + 64;
-  for (int64_t b : y_bytes_) per_slot += b * batch_ + 64;
-  memory_.resize(static_cast<size_t>(2 * per_slot + 64));
-  unsigned char* p = memory_.data();
+  for (int64_t b : x_bytes) per_slot += b * batch + 64;
+  for (int64_t b : y_bytes) per_slot += b * batch + 64;
+  return 2 * per_slot + 64;
+}
+
+batch_prefetcher::batch_prefetcher(const dataset& data, int64_t batch, const std::vector<int64_t>& x_bytes,
+                                   const std::vector<int64_t>& y_bytes, bool threaded, unsigned char* memory)
+    : data_(data), batch_(batch), threaded_(threaded), x_bytes_(x_bytes), y_bytes_(y_bytes) {
+  if (!memory) memory_.resize(static_cast<size_t>(memory_bytes(batch, x_bytes, y_bytes)));
+  unsigned char* p = memory ? memory : memory_.data();
   for (auto& slot : slots_) {
     for (int64_t b : x_bytes_) {
       slot.push_back(p);

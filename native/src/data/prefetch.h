@@ -17,9 +17,12 @@ struct dataset;
 
 class batch_prefetcher {
  public:
-  // Slots sized for `batch` samples of each input (x_bytes per sample) and target (y_bytes).
+  // Slots sized for `batch` samples of each input (x_bytes per sample) and target (y_bytes), in
+  // `memory` when given (memory_bytes() of it, e.g. page-locked memory a device uploads from by
+  // DMA), else in memory of its own.
   batch_prefetcher(const dataset& data, int64_t batch, const std::vector<int64_t>& x_bytes,
-                   const std::vector<int64_t>& y_bytes, bool threaded);
+                   const std::vector<int64_t>& y_bytes, bool threaded, unsigned char* memory = nullptr);
+  static int64_t memory_bytes(int64_t batch, const std::vector<int64_t>& x_bytes, const std::vector<int64_t>& y_bytes);
   ~batch_prefetcher();
   batch_prefetcher(const batch_prefetcher&) = delete;
   batch_prefetcher& operator=(const batch_prefetcher&) = delete;

@@ -18,6 +18,8 @@ struct loaded {
   cuda_status status;
   kernel_table table;
   kiln_cuda_time_gemm_fn time_gemm = nullptr;
+  kiln_cuda_set_memory_limit_fn set_memory_limit = nullptr;
+  kiln_cuda_usage_fn usage = nullptr;
 };
 
 #if defined(__linux__)
@@ -50,6 +52,8 @@ void load(loaded& l) {
   }
   auto open = reinterpret_cast<kiln_cuda_open_fn>(dlsym(library, "kiln_cuda_open"));
   l.time_gemm = reinterpret_cast<kiln_cuda_time_gemm_fn>(dlsym(library, "kiln_cuda_time_gemm"));
+  l.set_memory_limit = reinterpret_cast<kiln_cuda_set_memory_limit_fn>(dlsym(library, "kiln_cuda_set_memory_limit"));
+  l.usage = reinterpret_cast<kiln_cuda_usage_fn>(dlsym(library, "kiln_cuda_usage"));
   if (!open) {
     s.reason = "the CUDA plugin " + s.plugin + " has no kiln_cuda_open entry point: rebuild it with `npm run build:native`";
     return;
@@ -94,6 +98,23 @@ std::string cuda_time_gemm(const std::string& dtype, int32_t m, int32_t n, int32
   if (!l.time_gemm) return "the CUDA plugin has no GEMM timing entry point: rebuild it with `npm run build:native`";
   char reason[512] = {};
   if (!l.time_gemm(dtype.c_str(), m, n, k, repeats, &seconds, reason, sizeof reason)) return reason;
+  return "";
+}
+
+std::string cuda_set_memory_limit(int64_t bytes) {
+  loaded& l = instance();
+  if (!l.status.available) return "the cuda backend is not available: " + l.status.reason;
+  if (!l.set_memory_limit) return "the CUDA plugin has no memory limit entry point: rebuild it with `npm run build:native`";
+  l.set_memory_limit(bytes);
+  return "";
+}
+
+std::string cuda_device_usage(cuda_usage& out) {
+  loaded& l = instance();
+  if (!l.status.available) return "the cuda backend is not available: " + l.status.reason;
+  kiln_cuda_usage_info info{};
+  if (!l.usage || !l.usage(&info)) return "the GPU's usage could not be read";
+  out = {info.kiln_bytes, info.limit_bytes, info.free_bytes, info.total_bytes, info.utilization};
   return "";
 }
 

@@ -29,4 +29,14 @@ const kernel_table* cuda_kernels();
 // path, timed on the device; "" or the problem.
 std::string cuda_time_gemm(const std::string& dtype, int32_t m, int32_t n, int32_t k, int32_t repeats, double& seconds);
 
+// The cap on what Kiln allocates on the GPU, in bytes (0: grow as needed); "" or the problem.
+std::string cuda_set_memory_limit(int64_t bytes);
+
+struct cuda_usage {
+  int64_t kiln_bytes = 0, limit_bytes = 0, free_bytes = 0, total_bytes = 0;
+  int32_t utilization = -1;  // percent; -1 when unknown
+};
+// "" with `out` filled, or why not (the backend is unavailable).
+std::string cuda_device_usage(cuda_usage& out);
+
 }  // namespace kiln

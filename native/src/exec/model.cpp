@@ -67,7 +67,9 @@ std::string memory_error(const std::string& what, int64_t bytes) {
 model::model(model_spec spec, const kernel_table& kernels, thread_pool* pool)
     : spec_(std::move(spec)), kernels_(kernels), pool_(pool), device_(kernels.device()) {}
 
-model::~model() = default;
+model::~model() {
+  if (pinned_) device_->release_host(pinned_);
+}
 
 std::unique_ptr<model> model::create(model_spec spec, const kernel_table& kernels, thread_pool* pool,
                                      std::string& error) {
@@ -104,6 +106,19 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
   auto c = std::make_unique<compiled>();
   if (std::string e = build_step_graph(spec_, batch, mode, c->sg); !e.empty()) return e;
   step_graph& sg = c->sg;
+  if (spec_.precision == "mixed_bfloat16") {
+    // Forward and gradient products alike; a backend without bfloat16 kernels ignores the attribute.
+    for (size_t i = 0; i < sg.g.nodes().size(); ++i) {
+      switch (sg.g.nodes()[i].op) {
+        case kiln_op_matmul: case kiln_op_conv2d: case kiln_op_conv1d:
+        case kiln_op_conv2d_backprop_input: case kiln_op_conv2d_backprop_filter:
+          sg.g.set_attr(static_cast<int32_t>(i), "precision", "bfloat16");
+          break;
+        default:
+          break;
+      }
+    }
+  }
   std::vector<int32_t> fetch;
   if (sg.loss != kiln_no_value) fetch.push_back(sg.loss);
   for (int32_t m : sg.metrics) fetch.push_back(m);
@@ -148,7 +163,9 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
 
 std::string model::bind_device(compiled& c) {
   const step_graph& sg = c.sg;
-  auto gpu_memory_error = [](const std::string& what, int64_t bytes) { return memory_error(what + " on the GPU", bytes); };
+  auto gpu_memory_error = [this](const std::string& what, int64_t bytes) {
+    return memory_error(what + " on the GPU", bytes) + " (" + device_->last_error() + ")";
+  };
   if (device_weights_.empty()) {
     for (const std::vector<float>& w : weights_) {
       const auto bytes = static_cast<int64_t>(w.size() * sizeof(float));
@@ -222,6 +239,15 @@ std::string model::push_weights() {
   return "";
 }
 
+unsigned char* model::pinned_batches(int64_t bytes) {
+  if (bytes > pinned_bytes_ && device_->alloc_host) {
+    if (pinned_) device_->release_host(pinned_);
+    pinned_ = device_->alloc_host(bytes);
+    pinned_bytes_ = pinned_ ? bytes : 0;
+  }
+  return static_cast<unsigned char*>(pinned_);  // null: the prefetcher uses plain memory
+}
+
 std::string model::check_labels(const dataset& data, const compiled& c) const {
   for (size_t l = 0; l < spec_.losses.size(); ++l) {
     const loss_spec& loss = spec_.losses[l];
@@ -268,9 +294,12 @@ std::string model::fit(const dataset& train, const fit_options& o,
   const size_t n_metrics = spec_.metrics.size();
   fit_event e;  // reused every step: nothing is allocated in the steady state
   e.metrics.assign(n_metrics, 0.0);
-  const int32_t compute_threads = pool_ ? pool_->size() : 1;
+  // A device's kernels leave the host's cores free: the training thread only enqueues them.
+  const int32_t compute_threads = device_ ? 1 : pool_ ? pool_->size() : 1;
   const bool spare_core = static_cast<int32_t>(std::thread::hardware_concurrency()) > compute_threads;
-  batch_prefetcher prefetch(train, batch, main->x_bytes, main->y_bytes, o.prefetch < 0 ? spare_core : o.prefetch == 1);
+  const int64_t slot_bytes = batch_prefetcher::memory_bytes(batch, main->x_bytes, main->y_bytes);
+  batch_prefetcher prefetch(train, batch, main->x_bytes, main->y_bytes, o.prefetch < 0 ? spare_core : o.prefetch == 1,
+                            device_ ? pinned_batches(slot_bytes) : nullptr);
 
   for (int32_t epoch = 0; epoch < o.epochs; ++epoch) {
     const auto started = clock::now();
@@ -318,11 +347,13 @@ std::string model::fit(const dataset& train, const fit_options& o,
       if (profiling_) ++c.profiled_steps;
       ro.check_finite = o.check;
       std::string error = c.step->run(c.sources, ro);
-      prefetch.release(b);
+      if (!device_) prefetch.release(b);
       if (device_) device_newer_ = true;
-      // The loss and metrics are the step's only reads: on a device, the first waits for the step.
+      // The loss and metrics are the step's only reads: on a device, the first waits for the step,
+      // and with it for the batch's copy out of the slot, which may then be refilled.
       if (error.empty()) error = read_scalar(*c.step, c.sg.loss, e.loss);
       for (size_t k = 0; k < n_metrics && error.empty(); ++k) error = read_scalar(*c.step, c.sg.metrics[k], e.metrics[k]);
+      if (device_) prefetch.release(b);
       auto where = [&] { return "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(iterations_ + 1); };
       if (!error.empty()) return "training stopped at " + where() + ": " + error;
       e.epoch = epoch;

@@ -127,6 +127,10 @@ class model {
   std::vector<device_block> device_weights_;
   std::map<std::string, device_block> device_slots_;
   bool device_newer_ = false;  // the device's weights changed since the last pull
+  // Page-locked memory for the prefetcher's batch slots, kept across fits (pinning is slow).
+  void* pinned_ = nullptr;
+  int64_t pinned_bytes_ = 0;
+  unsigned char* pinned_batches(int64_t bytes);
   std::map<std::pair<int64_t, int>, std::unique_ptr<compiled>> compiled_;
   int64_t iterations_ = 0;  // updates done (Keras's optimizer.iterations)
   int64_t epochs_ = 0;      // epochs done, over every fit: picks each epoch's shuffle

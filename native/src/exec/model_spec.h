@@ -77,6 +77,10 @@ struct model_spec {
   std::vector<metric_spec> metrics;
   optimizer_spec optimizer;
   uint64_t seed = 0;
+  // Keras's dtype policy: "float32", or "mixed_bfloat16" (matrix products and convolutions take
+  // bfloat16 inputs with float32 accumulation on backends that have such kernels; weights,
+  // optimizer state and every other op stay float32).
+  std::string precision = "float32";
 };
 
 }  // namespace kiln

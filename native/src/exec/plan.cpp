@@ -185,7 +185,8 @@ std::unique_ptr<plan> plan::compile(const graph& g, const std::vector<int32_t>& 
   p->arena_ = p->device_ ? p->device_->alloc(p->arena_bytes_ + kiln_align) : std::malloc(static_cast<size_t>(p->arena_bytes_ + kiln_align));
   if (!p->arena_) {
     error = std::string("not enough ") + (p->device_ ? "GPU " : "") + "memory for the step's activations: the plan needs " +
-            std::to_string(p->arena_bytes_ >> 20) + " MiB; use a smaller batch size";
+            std::to_string((p->arena_bytes_ + (1 << 20) - 1) >> 20) + " MiB; use a smaller batch size" +
+            (p->device_ ? std::string(" (") + p->device_->last_error() + ")" : "");
     return nullptr;
   }
   const auto raw = reinterpret_cast<std::uintptr_t>(p->arena_);
@@ -225,7 +226,10 @@ std::string plan::run(const std::vector<void*>& sources, const run_options& opti
     }
     const node* act = s.activation >= 0 ? &g_.nodes()[static_cast<size_t>(s.activation)] : nullptr;
     const kernel_args args{n, s.in_views, s.out_views, options.pool, act};
-    if (options.op_ns) {
+    if (options.op_ns && device_) {
+      device_->mark(static_cast<int32_t>(i));  // the op's time on the device, read after the last op
+      s.fn(args);
+    } else if (options.op_ns) {
       const auto t0 = clock::now();
       s.fn(args);
       (*options.op_ns)[i] += std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count();
@@ -250,6 +254,15 @@ std::string plan::run(const std::vector<void*>& sources, const run_options& opti
                "' " + shape_string(v.shape) + " at element " + std::to_string(at);
       }
     }
+  }
+  if (options.op_ns && device_ && !steps_.empty()) {
+    // Kernels run asynchronously: host clocks would time their launches, so events on the
+    // device's queue between ops time the kernels themselves (this waits for the step).
+    const auto count = static_cast<int32_t>(steps_.size());
+    device_->mark(count);
+    std::vector<int64_t> ns(steps_.size());
+    if (!device_->elapsed_ns(count + 1, ns.data())) return std::string("timing the step on the GPU failed: ") + device_->last_error();
+    for (size_t i = 0; i < ns.size(); ++i) (*options.op_ns)[i] += ns[i];
   }
   return "";
 }

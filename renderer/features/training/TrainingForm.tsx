@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { LearningRateSchedule, LossConfig, MetricName, OptimizerSpec, TrainingConfig } from '../../../common/model/index.js';
+import { PRECISIONS, TRAINING_DEVICES, type LearningRateSchedule, type LossConfig, type MetricName, type OptimizerSpec, type Precision, type TrainingConfig, type TrainingDevice } from '../../../common/model/index.js';
 import { LOSSES, METRICS, OPTIMIZERS, validateTrainingConfig } from '../../../common/project/projectFile.js';
 import { useRun, useServices } from '../../AppServices.js';
 import { NumberField } from '../../components/NumberField.js';
@@ -142,6 +142,24 @@ export function TrainingForm() {
         <Num label="epochs" testId="epochs-input" value={t.epochs} step={1} onChange={(epochs) => set({ epochs: epochs ?? Number.NaN })} />
         <Num label="batch_size" testId="batch-size-input" value={t.batchSize} step={1} placeholder={32} onChange={(batchSize) => set({ batchSize: batchSize ?? Number.NaN })} />
         <Num label="seed" value={t.seed} step={1} onChange={(seed) => set({ seed: seed ?? Number.NaN })} />
+      </fieldset>
+
+      <fieldset disabled={training}>
+        <legend>Device</legend>
+        <Row label="device">
+          <select data-testid="device-select" value={t.device ?? 'auto'} onChange={(e) => set({ device: e.target.value as TrainingDevice })}>
+            {TRAINING_DEVICES.map((d) => <option key={d} value={d}>{d === 'auto' ? 'auto (the GPU when usable)' : d === 'gpu' ? 'GPU only' : 'CPU'}</option>)}
+          </select>
+        </Row>
+        <Row label="dtype_policy">
+          <select data-testid="precision-select" value={t.precision ?? 'float32'} onChange={(e) => set({ precision: e.target.value as Precision })}>
+            {PRECISIONS.map((p) => <option key={p} value={p}>{p}</option>)}
+          </select>
+        </Row>
+        {t.precision === 'mixed_bfloat16' && <p className="muted">Products and convolutions in bfloat16 on the GPU, weights and results in float32; the CPU trains in float32.</p>}
+        <Row label="GPU memory limit (MiB)">
+          <NumberField value={t.gpuMemoryLimitMiB ?? Number.NaN} testId="gpu-memory-input" step={1} placeholder="grow as needed" onValueChange={(v) => set({ gpuMemoryLimitMiB: Number.isNaN(v) ? undefined : v })} />
+        </Row>
       </fieldset>
 
       <fieldset disabled={training}>

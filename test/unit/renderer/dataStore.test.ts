@@ -13,6 +13,9 @@ const summary = (spec: string, choices: DataChoices): DataSummary => ({
 /** A stand-in engine host that answers inspectData when the test releases it. */
 class FakeEngine implements IEngineService {
   pending = new Map<string, () => void>();
+  async deviceUsage() {
+    return null;
+  }
   async ping(): Promise<EngineInfo> {
     return { version: 't', pid: 1 };
   }

@@ -16,6 +16,9 @@ class FakeEngine implements IEngineService {
   nextRunId = 1;
   failStart: ServiceError | null = null;
 
+  async deviceUsage() {
+    return null;
+  }
   async ping(): Promise<EngineInfo> {
     return { version: '0.0.0-test', pid: 4242 };
   }

@@ -1,0 +1,27 @@
+/**
+ * Where a training runs: the training config's `device` ('auto': the GPU when the CUDA plugin found
+ * one, else the CPU; 'cpu'; 'gpu': the GPU or a clear error) and its GPU memory limit, applied
+ * before the model is built. Why the GPU is not used is the status bar's to say (DeviceChip).
+ */
+import type { TrainingConfig } from '../../../common/model/index.js';
+import { loadAddon, type BackendName, type NativeAddon } from '../addon.js';
+
+export type DeviceChoice =
+  /** `note`, for the run's notes, when it trains on the GPU. */
+  | { backend: BackendName; note?: string }
+  | { error: string };
+
+export function chooseDevice(training: TrainingConfig, addon: NativeAddon = loadAddon()): DeviceChoice {
+  const wanted = training.device ?? 'auto';
+  const gpu = addon.devices().find((d) => d.backend === 'cuda');
+  if (wanted === 'cpu') return { backend: 'cpu' };
+  if (!gpu?.available) {
+    const why = gpu?.reason ?? 'no CUDA plugin';
+    if (wanted === 'gpu') return { error: `the training settings ask for the GPU, which cannot be used here: ${why}` };
+    return { backend: 'cpu' };
+  }
+  addon.setGpuMemoryLimit(training.gpuMemoryLimitMiB ?? 0);
+  const limit = training.gpuMemoryLimitMiB ? `, at most ${training.gpuMemoryLimitMiB} MiB` : '';
+  const precision = training.precision === 'mixed_bfloat16' ? ', mixed_bfloat16' : '';
+  return { backend: 'cuda', note: `Training on the GPU: ${gpu.name}${limit}${precision}.` };
+}
