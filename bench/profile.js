@@ -1,11 +1,17 @@
 // `node bench/profile.js [rounds] [steps]`: what the profiler costs. Trains W2's CNN (the CNN of
 // `kiln bench`: Conv(32)-Pool-Conv(64)-Pool-Dense(128)-Dense(10) on 28x28x1, batch 64, Adam) in
-// rounds of `steps` steps (default 9 rounds of 20) with the engine's per-op timers off and on,
-// taking turns (off first on even rounds, on first on odd ones) so that load from elsewhere on the
-// machine hits both alike, and prints samples/s of each (median over rounds) and the overhead.
-// Off, the executor skips the timers entirely (one null check per op); the "off" rounds are that
-// path. Also profiles the same steps once with `profileRun` and prints its breakdown, as a check
-// that the timed ops account for the step. Prints figures; asserts nothing. Needs `npm run build:ts`.
+// rounds (default 60) of three fits of `steps` steps (default 12): profiling off, on (per-op timers,
+// the step per thread, memory), and off again. The order rotates every round, so that drift in
+// the machine's speed hits every arm alike, and each round compares the arms it ran side by side
+// (short rounds, so that the arms of a round mostly see the same load from other programs):
+// the medians over rounds of on / off, with their interquartile ranges, are the overhead, and
+// those of off / off the noise floor (profiling off costs a check per step, per op and per
+// parallel loop, so the off arms are that path). Two clocks: the engine's wall time per step (the epoch's
+// seconds over its steps), and the process's CPU time per step, which other programs on a shared
+// machine disturb far less (the profiler's cost is work, so it shows there too). Then profiles
+// the same steps once with `profileRun` and prints its breakdown, memory and step per thread, as a
+// check that the timed ops account for the step. Prints figures; asserts nothing. Needs
+// `npm run build:ts`.
 import { cpus } from 'node:os';
 
 const out = (p) => new URL(`../out/${p}`, import.meta.url).href;
@@ -13,8 +19,8 @@ const { lowerModel, defaultTrainingConfig } = await import(out('common/model/ind
 const { loadAddon } = await import(out('electron/host/addon.js'));
 const { profileRun } = await import(out('electron/host/profile/profileRun.js'));
 
-const ROUNDS = Number(process.argv[2] ?? 9);
-const STEPS = Number(process.argv[3] ?? 20);
+const ROUNDS = Number(process.argv[2] ?? 60);
+const STEPS = Number(process.argv[3] ?? 12);
 const BATCH = 64;
 
 const layers = [
@@ -50,36 +56,56 @@ const n = BATCH * STEPS;
 const data = { x: randomData(n * 784, 7), y: Int32Array.from({ length: n }, (_, i) => i % 10) };
 const model = new (loadAddon().Model)(lowered.spec);
 
-async function samplesPerSecond(profiling) {
+/** Wall and CPU milliseconds per step of one epoch of STEPS steps; wall as the engine timed it. */
+async function stepMs(profiling) {
   model.setProfiling(profiling);
-  const start = performance.now();
-  const result = await model.fit(data, { epochs: 1, batchSize: BATCH, shuffle: false });
-  return (result.steps * BATCH) / ((performance.now() - start) / 1000);
+  let seconds = 0;
+  const cpu0 = process.cpuUsage();
+  const result = await model.fit(data, { epochs: 1, batchSize: BATCH, shuffle: false }, (events) => {
+    for (const e of events) if (e.type === 'epoch') seconds = e.seconds;
+  });
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: (seconds * 1000) / result.steps, cpu: (cpu.user + cpu.system) / 1000 / result.steps };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  return s[Math.floor(at)] + (s[Math.ceil(at)] - s[Math.floor(at)]) * (at - Math.floor(at));
+};
+/** Median and interquartile range of a / b - 1 over the rounds, in percent. */
+function relative(a, b) {
+  const xs = a.map((v, i) => (v / b[i] - 1) * 100);
+  const f = (q) => quantile(xs, q).toFixed(2);
+  return `${(quantile(xs, 0.5) >= 0 ? '+' : '') + f(0.5)} %`.padStart(9) + `  (interquartile ${f(0.25)} to ${f(0.75)})`;
+}
 
-console.log(`Kiln profiler overhead: W2 CNN, batch ${BATCH}, Adam, cpu backend, ${cpus().length} cores; ${ROUNDS} rounds of ${STEPS} steps, off and on taking turns`);
-await samplesPerSecond(false);  // warm-up: plans compiled, caches warm
-const off = [];
-const on = [];
+console.log(`Kiln profiler overhead: W2 CNN, batch ${BATCH}, Adam, cpu backend, ${cpus().length} cores; ${ROUNDS} rounds of off / on / off, ${STEPS} steps each, order rotating`);
+for (let i = 0; i < 2; i++) await stepMs(i === 1);  // warm-up: plans compiled, caches and scratch grown
+const arms = ['off', 'on', 'off2'];
+const runs = { off: [], on: [], off2: [] };
 for (let round = 0; round < ROUNDS; round++) {
-  if (round % 2 === 0) {
-    off.push(await samplesPerSecond(false));
-    on.push(await samplesPerSecond(true));
-  } else {
-    on.push(await samplesPerSecond(true));
-    off.push(await samplesPerSecond(false));
+  for (let k = 0; k < arms.length; k++) {
+    const arm = arms[(round + k) % arms.length];
+    runs[arm].push(await stepMs(arm === 'on'));
   }
 }
-const [offMedian, onMedian] = [median(off), median(on)];
-const fmt = (xs) => xs.map((v) => v.toFixed(0)).join(' ');
-console.log(`  profiling off  ${offMedian.toFixed(0).padStart(7)} samples/s  (rounds: ${fmt(off)})`);
-console.log(`  profiling on   ${onMedian.toFixed(0).padStart(7)} samples/s  (rounds: ${fmt(on)})`);
-console.log(`  overhead       ${((offMedian / onMedian - 1) * 100).toFixed(2).padStart(7)} %  (time per step, on vs off; the issue's bound: under 3%)`);
+for (const clock of ['wall', 'cpu']) {
+  const [off, on, off2] = arms.map((arm) => runs[arm].map((r) => r[clock]));
+  const range = (xs) => `${Math.min(...xs).toFixed(1)} to ${Math.max(...xs).toFixed(1)}`;
+  console.log(`  ${clock === 'wall' ? 'wall time' : 'CPU time '}  off ${quantile(off, 0.5).toFixed(2)} ms per step, on ${quantile(on, 0.5).toFixed(2)} (medians; rounds from ${range(off)} off, ${range(on)} on)`);
+  console.log(`    overhead on   ${relative(on, off)}   the issue's bound: under 3%`);
+  console.log(`    noise floor   ${relative(off2, off)}   off against off`);
+}
 
 const report = await profileRun({ model: doc, training, data: { x: [{ shape: [n, 28, 28, 1], data: data.x }], y: [data.y] }, steps: STEPS * 2, windows: 4, peak: false });
 const b = report.breakdown;
-const share = (ms) => `${((ms / report.stepMs) * 100).toFixed(1)}%`;
+const share = (v) => `${((v / report.stepMs) * 100).toFixed(1)}%`;
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+const m = report.memory.measured;
 console.log(`\nprofileRun of ${report.steps} steps: ${report.stepMs.toFixed(2)} ms per step; ops ${share(report.opMs)}, data wait ${share(b.dataWait)}, between ops ${share(b.other)}`);
 console.log(`  forward ${share(b.forward)}, backward ${share(b.backward)}, optimizer ${share(b.optimizer)}, loss and metrics ${share(b.lossMetrics)}; its own overhead figure: ${report.overhead.percent.toFixed(1)}% over ${report.overhead.rounds} rounds`);
+console.log(`  memory measured: peak ${mib(m.peakBytes)} = step arena ${mib(m.arenaBytes)} + weights ${mib(m.weightBytes)} + optimizer ${mib(m.optimizerBytes)} + kernel scratch ${mib(m.scratchBytes)} + batches ${mib(m.batchBytes)}; estimated activations ${mib(report.memory.activationBytes)}`);
+const t = report.timeline;
+const busy = (thread) => t.spans.filter((s) => s.thread === thread).reduce((a, s) => a + s.endNs - s.startNs, 0);
+console.log(`  step ${t.step} per thread, ${(t.stepNs / 1e6).toFixed(2)} ms: ${Array.from({ length: t.threads }, (_, k) => `${k === 0 ? 'training thread' : `worker ${k}`} busy ${((busy(k) / t.stepNs) * 100).toFixed(0)}%`).join(', ')}`);

@@ -18,6 +18,7 @@ import { Palette } from './features/editor/Palette.js';
 import { SHORTCUTS, typingInField } from './features/editor/shortcuts.js';
 import { SummaryPanel } from './features/summary/SummaryPanel.js';
 import { TrainingForm } from './features/training/TrainingForm.js';
+import { LIVE_PROFILE_STEPS } from '../common/contract/profile.js';
 import type { Point } from '../common/model/index.js';
 import { DEFAULT_NODE_SIZE } from './stores/editorStore.js';
 import type { SideTab } from './stores/uiStore.js';
@@ -164,6 +165,10 @@ function Main() {
         if (project.getState().dirty && !window.confirm('The project has unsaved changes. Discard them?')) return;
         project.getState().newProject(c.model, c.training, c.data);
         ui.getState().setMode('model');
+      }}
+      onProfileRun={(run) => {
+        ui.getState().setMode('profile');
+        void profile.runLive({ run, steps: LIVE_PROFILE_STEPS });
       }}
     />
   );

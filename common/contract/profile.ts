@@ -1,7 +1,8 @@
 /**
  * The profiler's RPC service: a dedicated profiling run of the editor's model on a dataset (a few
- * warm-up steps, then N steps with the engine's per-op timers on), answered with the report. The
- * studio draws the report and builds the Chrome trace and CSV from it (common/profile).
+ * warm-up steps, then N steps with the engine's per-op timers on), or a window of N steps of the
+ * studio's running training run, answered with the report. The studio draws the report and builds
+ * the Chrome trace and CSV from it (common/profile).
  * Served on the engine host's connection beside IEngineService.
  */
 import type { ModelDoc } from '../model/ModelDoc.js';
@@ -19,7 +20,16 @@ export interface ProfileRequest {
   steps?: number;
 }
 
+/** A window of the running run's steps, profiled while it trains. */
+export interface LiveProfileRequest {
+  /** The run: its id in the runs service (its folder in the studio's logdir). */
+  run: string;
+  /** Steps to profile from the next whole batch on (default LIVE_PROFILE_STEPS, at most MAX_PROFILE_STEPS). */
+  steps?: number;
+}
+
 export const MAX_PROFILE_STEPS = 10_000;
+export const LIVE_PROFILE_STEPS = 50;
 
 /** Error codes of the profile service besides the engine's (INVALID_MODEL, INVALID_CONFIG, UNKNOWN_DATASET, INVALID_DATA). */
 export const ProfileErrorCode = {
@@ -29,4 +39,6 @@ export const ProfileErrorCode = {
 
 export interface IProfileService {
   profile(request: ProfileRequest): Promise<ProfileReport>;
+  /** Resolves once the window's last step is done; UNKNOWN_RUN when the run is not training in this studio. */
+  profileLiveRun(request: LiveProfileRequest): Promise<ProfileReport>;
 }

@@ -18,11 +18,50 @@ export interface OpTiming {
   calls: number;
 }
 
+/** One thread's work on an op in one training step (NativeModel.profileTimeline()). */
+export interface ThreadSpan {
+  /** 0: the thread that runs the step (a span per op); 1..: the compute pool's workers (their share of the op's parallel loops). */
+  thread: number;
+  node: string;
+  op: string;
+  /** From the step's start, which its wait for data opens. */
+  startNs: number;
+  endNs: number;
+}
+
+/** The last profiled step as the engine recorded it, per thread. */
+export interface MeasuredTimeline {
+  /** The training step, from 1. */
+  step: number;
+  stepNs: number;
+  dataWaitNs: number;
+  threads: number;
+  spans: ThreadSpan[];
+}
+
+/** Bytes the engine held for training, measured over the profiled steps (NativeModel.memory()). */
+export interface MeasuredMemory {
+  /** The training step's planned arena: activations and gradients, buffers reused once dead. */
+  arenaBytes: number;
+  weightBytes: number;
+  optimizerBytes: number;
+  /** Kernels' per-thread scratch (patch matrices, packed GEMM panels): its high-water mark. */
+  scratchBytes: number;
+  /** The buffers batches are gathered into (two, so one fills while the other trains). */
+  batchBytes: number;
+  /** The arenas of every plan the model holds (the last short batch, validation), the step's included. */
+  plansBytes: number;
+  /** All of it held at once: its high-water mark. */
+  peakBytes: number;
+}
+
 /** A stretch of consecutive training steps profiled together. */
 export interface MeasuredWindow {
   /** The window's first training step, from 1. */
   firstStep: number;
   steps: number;
+  /** Its last step, when the steps skipped some (a live profile times whole batches only); else firstStep + steps - 1. */
+  lastStep?: number;
   /** The engine's profile of these steps, in run order. */
   rows: OpTiming[];
   /** Seconds the steps waited for their batches, summed. */
@@ -47,9 +86,20 @@ export interface StepBreakdown {
 export interface WindowReport {
   firstStep: number;
   steps: number;
+  lastStep?: number;
   stepMs: number;
   breakdown: StepBreakdown;
   loss?: number;
+}
+
+/** A thread's span of the timeline, attributed as its op is. */
+export interface TimelineSpan extends ThreadSpan {
+  layerId: string | null;
+  phase: ProfilePhase;
+}
+
+export interface TimelineReport extends Omit<MeasuredTimeline, 'spans'> {
+  spans: TimelineSpan[];
 }
 
 /** The layer an op comes from; null for ops of the model as a whole (loss, metrics, global clipping). */
@@ -156,7 +206,12 @@ export interface ProfileReport {
   /** In the model's execution order, MODEL_ROW last when present. */
   layers: LayerReport[];
   findings: Finding[];
-  memory: { paramBytes: number; optimizerBytes: number; activationBytes: number };
+  /** Estimated from the layers (float32), and `measured` in the engine when it reported it. */
+  memory: { paramBytes: number; optimizerBytes: number; activationBytes: number; measured?: MeasuredMemory };
+  /** One profiled step per thread. */
+  timeline?: TimelineReport;
+  /** Profiled live: the training run (its folder in the studio's logdir) whose steps these are. */
+  run?: string;
   peak?: PeakInfo;
   overhead?: OverheadInfo;
 }

@@ -1,7 +1,8 @@
 /**
  * Turns the engine's per-op timings of a few windows of training steps into the profiler's
  * report: every op attributed to a layer (or to the model) and a phase, per-layer totals with
- * FLOPs and memory, the step's breakdown per window, and findings in plain words.
+ * FLOPs and memory, the step's breakdown per window, and findings in plain words; with the
+ * engine's measured memory and one step per thread when it recorded them.
  */
 import type { ModelAnalysis } from '../model/analyzeModel.js';
 import type { EngineModelSpec } from '../model/engineSpec.js';
@@ -9,8 +10,8 @@ import { LayerIndex, phaseOf } from './attributeNode.js';
 import { CostModel, optimizerSlots } from './estimateCost.js';
 import { profileFindings } from './profileFindings.js';
 import {
-  MODEL_ROW, PROFILE_PHASES, type LayerReport, type LayerRef, type MeasuredWindow, type OpReport, type OpTiming, type OverheadInfo,
-  type PeakInfo, type ProfilePhase, type ProfileReport, type StepBreakdown, type WindowReport,
+  MODEL_ROW, PROFILE_PHASES, type LayerReport, type LayerRef, type MeasuredMemory, type MeasuredTimeline, type MeasuredWindow, type OpReport,
+  type OpTiming, type OverheadInfo, type PeakInfo, type ProfilePhase, type ProfileReport, type StepBreakdown, type TimelineReport, type WindowReport,
 } from './ProfileReport.js';
 
 export interface ProfileInput {
@@ -22,6 +23,10 @@ export interface ProfileInput {
   backend?: string;
   peak?: PeakInfo;
   overhead?: OverheadInfo;
+  memory?: MeasuredMemory;
+  timeline?: MeasuredTimeline;
+  /** A live profile: the run's folder. */
+  run?: string;
   createdAt?: string;
 }
 
@@ -127,14 +132,26 @@ export function buildProfileReport(input: ProfileInput): ProfileReport {
 
   const windowReports: WindowReport[] = windows.map((w) => {
     const b = breakdownOf(w.rows, w.steps, w.dataWaitSeconds, w.wallSeconds);
-    return { firstStep: w.firstStep, steps: w.steps, stepMs: b.stepMs, breakdown: b.breakdown, ...(w.loss !== undefined ? { loss: w.loss } : {}) };
+    return {
+      firstStep: w.firstStep, steps: w.steps, stepMs: b.stepMs, breakdown: b.breakdown,
+      ...(w.lastStep !== undefined ? { lastStep: w.lastStep } : {}), ...(w.loss !== undefined ? { loss: w.loss } : {}),
+    };
   });
 
+  const timeline: TimelineReport | undefined = input.timeline && {
+    ...input.timeline,
+    spans: input.timeline.spans.map((span) => ({ ...span, layerId: index.layerOf(span.node)?.id ?? null, phase: phaseOf(span.node) })),
+  };
   const sum = (f: (l: LayerReport) => number) => layerRows.reduce((a, l) => a + f(l), 0);
   const report: Omit<ProfileReport, 'findings'> = {
     format: 'kiln-profile', version: 1, createdAt: input.createdAt ?? new Date().toISOString(), backend: input.backend ?? 'cpu',
     batchSize, steps, stepMs, opMs: whole.opMs, breakdown: whole.breakdown, windows: windowReports, ops, layers: layerRows,
-    memory: { paramBytes: sum((l) => l.paramBytes), optimizerBytes: sum((l) => l.optimizerBytes), activationBytes: sum((l) => l.activationBytes) },
+    memory: {
+      paramBytes: sum((l) => l.paramBytes), optimizerBytes: sum((l) => l.optimizerBytes), activationBytes: sum((l) => l.activationBytes),
+      ...(input.memory ? { measured: input.memory } : {}),
+    },
+    ...(timeline ? { timeline } : {}),
+    ...(input.run !== undefined ? { run: input.run } : {}),
     ...(input.peak ? { peak: input.peak } : {}),
     ...(input.overhead ? { overhead: input.overhead } : {}),
   };

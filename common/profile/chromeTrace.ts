@@ -2,9 +2,12 @@
  * The profile as a Chrome trace (Trace Event Format, JSON), which Perfetto and chrome://tracing
  * open: one average training step on the engine thread (stepLayout): the data wait first, then
  * the ops in run order nested in a span per layer and a span per phase, all inside one step span.
+ * When the engine recorded one step per thread (report.timeline), a second process shows it with
+ * a track per engine thread: the training thread's step, data wait and ops, and each compute
+ * worker's share of the ops' parallel loops.
  * Times are µs from whole nanoseconds, so spans nest exactly once a reader converts them back.
  */
-import type { ProfileReport } from './ProfileReport.js';
+import type { ProfileReport, TimelineReport } from './ProfileReport.js';
 import { stepLayout, type StepSpan } from './stepLayout.js';
 
 export interface TraceEvent {
@@ -27,6 +30,7 @@ export interface ChromeTrace {
 
 const PID = 1;
 const ENGINE_THREAD = 1;
+const THREADS_PID = 2;
 
 function argsOf(span: StepSpan, report: ProfileReport): TraceEvent['args'] {
   const share = span.durNs / 1e6 / report.stepMs;
@@ -52,6 +56,7 @@ export function chromeTrace(report: ProfileReport): ChromeTrace {
   for (const span of stepLayout(report).spans) {
     events.push({ name: span.name, cat: span.kind, ph: 'X', pid: PID, tid: ENGINE_THREAD, ts: span.startNs / 1000, dur: span.durNs / 1000, args: argsOf(span, report) });
   }
+  if (report.timeline) events.push(...threadEvents(report.timeline));
   return {
     traceEvents: events,
     displayTimeUnit: 'ms',
@@ -59,6 +64,22 @@ export function chromeTrace(report: ProfileReport): ChromeTrace {
       producer: 'Kiln profiler', batch_size: report.batchSize, steps: report.steps, step_ms: report.stepMs,
       ...(report.peak ? { peak_gflops: report.peak.gflops } : {}),
       ...(report.overhead ? { profiling_overhead_percent: report.overhead.percent } : {}),
+      ...(report.memory.measured ? { peak_memory_bytes: report.memory.measured.peakBytes } : {}),
     },
   };
+}
+
+/** The recorded step, one track per engine thread (tid = thread + 1). */
+function threadEvents(t: TimelineReport): TraceEvent[] {
+  const x = (name: string, cat: string, tid: number, startNs: number, endNs: number, args?: TraceEvent['args']): TraceEvent => (
+    { name, cat, ph: 'X', pid: THREADS_PID, tid, ts: startNs / 1000, dur: (endNs - startNs) / 1000, ...(args ? { args } : {}) }
+  );
+  const events: TraceEvent[] = [{ name: 'process_name', ph: 'M', pid: THREADS_PID, tid: 0, args: { name: `Kiln engine: training step ${t.step}, per thread` } }];
+  for (let thread = 0; thread < t.threads; thread++) {
+    events.push({ name: 'thread_name', ph: 'M', pid: THREADS_PID, tid: thread + 1, args: { name: thread === 0 ? 'training thread' : `compute worker ${thread}` } });
+  }
+  events.push(x(`training step ${t.step}`, 'thread-step', 1, 0, t.stepNs));
+  if (t.dataWaitNs > 0) events.push(x('data wait', 'thread-wait', 1, 0, t.dataWaitNs));
+  for (const s of t.spans) events.push(x(s.node, 'thread-op', s.thread + 1, s.startNs, s.endNs, { op: s.op, layer_id: s.layerId, phase: s.phase }));
+  return events;
 }

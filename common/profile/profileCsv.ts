@@ -1,6 +1,7 @@
 /**
  * The profile's tables as one CSV (RFC 4180) for a spreadsheet: the `table` column says which
- * table a row belongs to (step: the step's breakdown; op; layer), so one filter separates them.
+ * table a row belongs to (step: the step's breakdown; op; layer; memory: as the engine measured
+ * it), so one filter separates them.
  */
 import { PROFILE_PHASES, type ProfileReport } from './ProfileReport.js';
 
@@ -29,6 +30,14 @@ export function profileCsv(report: ProfileReport): string {
     const row: Row = { table: 'layer', name: l.name, layer: l.name, layer_type: l.type, ms_per_step: l.totalMs, share: l.share, flops: l.flops, gflops: l.gflops, params: l.params, param_bytes: l.paramBytes, optimizer_bytes: l.optimizerBytes, activation_bytes: l.activationBytes };
     for (const p of PROFILE_PHASES) row[`${p}_ms`] = l.ms[p];
     rows.push(row);
+  }
+  const m = report.memory.measured;
+  if (m) {
+    const memory: [string, number][] = [
+      ['peak', m.peakBytes], ['step arena', m.arenaBytes], ['weights', m.weightBytes], ['optimizer state', m.optimizerBytes],
+      ['kernel scratch', m.scratchBytes], ['batches', m.batchBytes], ['other plans', m.plansBytes - m.arenaBytes],
+    ];
+    for (const [name, bytes] of memory) rows.push({ table: 'memory', name, bytes });
   }
   return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => field(r[c])).join(','))].join('\r\n') + '\r\n';
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { EngineAttr, EngineDtype, EngineModelSpec } from '../../common/model/engineSpec.js';
+import type { MeasuredMemory, MeasuredTimeline, OpTiming } from '../../common/profile/ProfileReport.js';
 import { paths } from './appRoot.js';
 
 /** The native engine's JavaScript surface (native/binding/*_binding.cpp). */
@@ -44,6 +45,24 @@ export interface NativeFitEvent {
   seconds?: number;
   valLoss?: number;
   valMetrics?: Record<string, number>;
+  /** This step completed the window that profileSteps asked for: profileWindow() has it. */
+  profileWindowDone?: true;
+}
+
+/** The steps that profileSteps profiled, with what the engine measured over them. */
+export interface NativeProfileWindow {
+  /** The engine's step count (NativeModel.iterations()) at the window's first step. */
+  firstStep: number;
+  steps: number;
+  /** Summed over the steps, each from its wait for data to its loss being read. */
+  wallSeconds: number;
+  dataWaitSeconds: number;
+  /** The steps' mean loss. */
+  loss: number;
+  rows: OpTiming[];
+  /** The window's last step. */
+  timeline: MeasuredTimeline;
+  memory: MeasuredMemory;
 }
 
 export interface NativeModel {
@@ -56,8 +75,17 @@ export interface NativeModel {
   stop(): void;
   pause(): void;
   resume(): void;
+  /** Per-op timers on whole-batch training steps (clears what was gathered); not during fit. */
   setProfiling(on: boolean): void;
-  profile(): { node: string; op: string; ns: number; calls: number }[];
+  profile(): OpTiming[];
+  /** The last profiled step, per engine thread (step 0 and no spans when none was profiled). */
+  profileTimeline(): MeasuredTimeline;
+  /** Bytes held for training, measured over the profiled steps (peakBytes 0 when none was profiled). */
+  memory(): MeasuredMemory;
+  /** Profiles the next `steps` whole-batch training steps, then stops: may be called during fit. */
+  profileSteps(steps: number): void;
+  /** The last window profileSteps asked for, once its last step is done (may be called during fit). */
+  profileWindow(): NativeProfileWindow | null;
   iterations(): number;
   /** The base learning rate from the next step on (Keras's ReduceLROnPlateau). */
   setLearningRate(lr: number): void;

@@ -58,7 +58,7 @@ function unionOf(...services: object[]): object {
   return union;
 }
 
-const served = unionOf(service, new ProjectService(), runs, new ExportService(() => runs.shownLogdir), new ProfileService());
+const served = unionOf(service, new ProjectService(), runs, new ExportService(() => runs.shownLogdir), new ProfileService(undefined, undefined, service.launcher));
 
 function serve(transport: Transport): void {
   const server = new RpcServer(transport, served);

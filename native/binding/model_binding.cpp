@@ -155,6 +155,53 @@ Napi::Object metrics_object(Napi::Env env, const kiln::model_spec& spec, const s
   return o;
 }
 
+// The profiler's figures: per-op rows, the last profiled step per thread, memory.
+Napi::Array profile_rows(Napi::Env env, const std::vector<kiln::op_profile>& rows) {
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("node", rows[i].node);
+    r.Set("op", rows[i].op);
+    r.Set("ns", static_cast<double>(rows[i].ns));
+    r.Set("calls", static_cast<double>(rows[i].calls));
+    out.Set(static_cast<uint32_t>(i), r);
+  }
+  return out;
+}
+
+Napi::Object timeline_object(Napi::Env env, const kiln::step_trace& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("step", static_cast<double>(t.step));
+  o.Set("stepNs", static_cast<double>(t.step_ns));
+  o.Set("dataWaitNs", static_cast<double>(t.data_wait_ns));
+  o.Set("threads", t.threads);
+  Napi::Array spans = Napi::Array::New(env, t.spans.size());
+  for (size_t i = 0; i < t.spans.size(); ++i) {
+    const kiln::timeline_span& s = t.spans[i];
+    Napi::Object span = Napi::Object::New(env);
+    span.Set("thread", s.thread);
+    span.Set("node", s.node);
+    span.Set("op", s.op);
+    span.Set("startNs", static_cast<double>(s.start_ns));
+    span.Set("endNs", static_cast<double>(s.end_ns));
+    spans.Set(static_cast<uint32_t>(i), span);
+  }
+  o.Set("spans", spans);
+  return o;
+}
+
+Napi::Object memory_object(Napi::Env env, const kiln::memory_use& m) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("arenaBytes", static_cast<double>(m.arena_bytes));
+  o.Set("weightBytes", static_cast<double>(m.weight_bytes));
+  o.Set("optimizerBytes", static_cast<double>(m.optimizer_bytes));
+  o.Set("scratchBytes", static_cast<double>(m.scratch_bytes));
+  o.Set("batchBytes", static_cast<double>(m.batch_bytes));
+  o.Set("plansBytes", static_cast<double>(m.plans_bytes));
+  o.Set("peakBytes", static_cast<double>(m.peak_bytes));
+  return o;
+}
+
 // ---------------------------------------------------------------------------------------------
 // fit: its own std::thread. The thread holds the only reference to the TSFN and releases it
 // last; the TSFN's finalizer (JS thread) then joins, settles the promise and frees the job.
@@ -188,6 +235,7 @@ Napi::Object event_object(Napi::Env env, const kiln::model_spec& spec, const kil
   o.Set("learningRate", e.learning_rate);
   o.Set("dataWait", e.data_wait);
   if (e.epoch_end) o.Set("seconds", e.seconds);
+  if (e.profile_window_done) o.Set("profileWindowDone", true);
   if (e.has_validation) {
     o.Set("valLoss", e.val_loss);
     o.Set("valMetrics", metrics_object(env, spec, e.val_metrics));
@@ -329,6 +377,8 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
                         InstanceMethod("setWeights", &model_wrap::set_weights), InstanceMethod("stop", &model_wrap::stop),
                         InstanceMethod("pause", &model_wrap::pause), InstanceMethod("resume", &model_wrap::resume),
                         InstanceMethod("setProfiling", &model_wrap::set_profiling), InstanceMethod("profile", &model_wrap::profile),
+                        InstanceMethod("profileTimeline", &model_wrap::profile_timeline), InstanceMethod("memory", &model_wrap::memory),
+                        InstanceMethod("profileSteps", &model_wrap::profile_steps), InstanceMethod("profileWindow", &model_wrap::profile_window),
                         InstanceMethod("iterations", &model_wrap::iterations),
                         InstanceMethod("setLearningRate", &model_wrap::set_learning_rate)});
   }
@@ -494,17 +544,44 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
   Napi::Value profile(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!idle(env)) return env.Undefined();
-    const std::vector<kiln::op_profile> rows = state_->core->profile();
-    Napi::Array out = Napi::Array::New(env, rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      Napi::Object r = Napi::Object::New(env);
-      r.Set("node", rows[i].node);
-      r.Set("op", rows[i].op);
-      r.Set("ns", static_cast<double>(rows[i].ns));
-      r.Set("calls", static_cast<double>(rows[i].calls));
-      out.Set(static_cast<uint32_t>(i), r);
+    return profile_rows(env, state_->core->profile());
+  }
+  Napi::Value profile_timeline(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!idle(env)) return env.Undefined();
+    return timeline_object(env, state_->core->profile_timeline());
+  }
+  Napi::Value memory(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!idle(env)) return env.Undefined();
+    return memory_object(env, state_->core->memory());
+  }
+  // profileSteps(n): allowed during fit (the engine starts the window between two steps).
+  Napi::Value profile_steps(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const double n = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(n >= 1 && n <= 1e9) || n != static_cast<double>(static_cast<int64_t>(n))) {
+      throw_range(env, "the number of steps to profile must be a whole number of at least 1");
+      return env.Undefined();
     }
-    return out;
+    state_->core->profile_steps(static_cast<int64_t>(n));
+    return env.Undefined();
+  }
+  // profileWindow(): the last window profileSteps asked for, once done (allowed during fit), or null.
+  Napi::Value profile_window(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    kiln::window_profile w;
+    if (!state_->core->profile_window(w)) return env.Null();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("firstStep", static_cast<double>(w.first_step));
+    o.Set("steps", static_cast<double>(w.steps));
+    o.Set("wallSeconds", static_cast<double>(w.wall_ns) / 1e9);
+    o.Set("dataWaitSeconds", static_cast<double>(w.data_wait_ns) / 1e9);
+    o.Set("loss", w.loss);
+    o.Set("rows", profile_rows(env, w.rows));
+    o.Set("timeline", timeline_object(env, w.timeline));
+    o.Set("memory", memory_object(env, w.memory));
+    return o;
   }
   Napi::Value set_learning_rate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

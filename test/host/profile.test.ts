@@ -1,13 +1,14 @@
 // A real profiling run of a small CNN on the native engine: every op attributed to a layer (or the
 // model), a trace that nests per thread with op times that add up to the measured step, the
-// overhead and the cached peak; the RPC service and `kiln profile` around it.
+// engine's step per thread and measured memory, the overhead and the cached peak; the RPC service
+// and `kiln profile` around it; a window of steps of a studio run profiled while it trains.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { EngineErrorCode } from '../../common/contract/index.js';
+import { EngineErrorCode, ProfileErrorCode } from '../../common/contract/index.js';
 import { splitCsvRows } from '../../common/data/csvTable.js';
-import { defaultTrainingConfig } from '../../common/model/index.js';
+import { defaultModel, defaultTrainingConfig } from '../../common/model/index.js';
 import { chromeTrace, MODEL_ROW } from '../../common/profile/index.js';
 import { profile, PROFILE_USAGE } from '../../electron/host/cli/profile.js';
 import { machinePeak } from '../../electron/host/profile/peakProbe.js';
@@ -15,6 +16,7 @@ import { profileRun } from '../../electron/host/profile/profileRun.js';
 import { ProfileService } from '../../electron/host/ProfileService.js';
 import { cnnDoc, loweredCnn } from '../unit/common/profileFixture.js';
 import { nestingProblems, traceTotals } from '../unit/common/profileTraceCheck.js';
+import { irisConfig, studio } from './runs/studio.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-profile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,6 +54,17 @@ describe('profileRun', () => {
     const { opsUs, waitUs, stepUs } = traceTotals(trace);
     expect(Math.abs(opsUs + waitUs - stepUs) / stepUs).toBeLessThan(0.1);
 
+    // The engine's record of the last profiled step, a track per thread in the trace.
+    const timeline = report.timeline!;
+    expect(timeline.step).toBe(report.windows[3].firstStep + 5);
+    expect(timeline.spans.filter((s) => s.thread === 0).map((s) => s.node)).toEqual(report.ops.map((o) => o.node));
+    expect(trace.traceEvents.filter((e: { pid: number; name: string }) => e.pid === 2 && e.name === 'thread_name')).toHaveLength(timeline.threads);
+    // Memory measured in the engine: the weights and Adam's slots are what the layers estimate.
+    const memory = report.memory.measured!;
+    expect(memory.weightBytes).toBe(report.memory.paramBytes);
+    expect(memory.optimizerBytes).toBe(report.memory.optimizerBytes);
+    expect(memory.peakBytes).toBeGreaterThanOrEqual(memory.arenaBytes + memory.weightBytes + memory.optimizerBytes + memory.scratchBytes);
+
     expect(report.overhead!.rounds).toBe(4);
     expect(report.overhead!.offStepMs).toBeGreaterThan(0);
     expect(report.peak!.cached).toBe(false);
@@ -86,6 +99,40 @@ describe('ProfileService', () => {
     const broken = { ...cnnDoc, edges: cnnDoc.edges.slice(1) };
     await expect(service.profile({ model: broken, training, dataset: 'sample:mnist' })).rejects.toMatchObject({ code: EngineErrorCode.invalidModel });
   });
+});
+
+describe('a live profile of a studio run', () => {
+  it('profiles the next N steps of the running run while it trains, and fails when the run ends first', async () => {
+    const s = studio(join(dir, 'live'));
+    const service = new ProfileService(dir, join(dir, 'config'), s.engine.launcher);
+    const started = await s.engine.startRun({ model: defaultModel(), config: irisConfig(5000) });
+    const report = await service.profileLiveRun({ run: started.run, steps: 20 });
+    expect(report.run).toBe(started.run);
+    expect(report.steps).toBe(20);
+    expect(report.batchSize).toBe(16);
+    expect(report.windows).toHaveLength(1);
+    expect(report.ops.length).toBeGreaterThan(0);
+    expect(report.ops.every((o) => o.calls === 20)).toBe(true);
+    expect(report.overhead).toBeUndefined();
+    // Whole batches only: 20 of them span at least 22 of the run's steps (7 whole and a short one an epoch).
+    const first = report.windows[0].firstStep;
+    expect(report.timeline!.step).toBeGreaterThanOrEqual(first + 21);
+    expect(report.windows[0].lastStep).toBe(report.timeline!.step);
+    expect(report.memory.measured!.weightBytes).toBe(report.memory.paramBytes);
+    expect(report.layers.map((l) => l.name)).toEqual(['dense_1', 'dense_2', MODEL_ROW]);
+
+    // Again, later in the same run.
+    const again = await service.profileLiveRun({ run: started.run, steps: 5 });
+    expect(again.windows[0].firstStep).toBeGreaterThan(report.timeline!.step);
+
+    const long = service.profileLiveRun({ run: started.run, steps: 10_000 });
+    await expect(service.profileLiveRun({ run: started.run, steps: 5 })).rejects.toMatchObject({ code: ProfileErrorCode.busy });
+    await s.engine.stopRun({ runId: started.runId });
+    await expect(long).rejects.toMatchObject({ code: ProfileErrorCode.failed, message: 'the run ended before 10000 steps could be profiled: profile fewer steps, or a longer run' });
+    await s.ended(started.runId);
+    await expect(service.profileLiveRun({ run: started.run })).rejects.toMatchObject({ code: EngineErrorCode.unknownRun });
+    await expect(service.profileLiveRun({ run: started.run, steps: 0 })).rejects.toMatchObject({ code: EngineErrorCode.invalidConfig });
+  }, 60_000);
 });
 
 describe('kiln profile', () => {

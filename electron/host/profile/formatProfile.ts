@@ -33,6 +33,10 @@ export function formatProfile(r: ProfileReport): string {
   }
   if (r.peak) out.push(`Machine peak: ${r.peak.gflops.toFixed(0)} GFLOP/s (float32 GEMM on ${r.peak.threads} threads, ${r.peak.cached ? `measured ${r.peak.measuredAt.slice(0, 10)}` : 'measured now'})`);
   out.push(`Memory: parameters ${formatBytes(r.memory.paramBytes)}, optimizer state ${formatBytes(r.memory.optimizerBytes)}, activations ${formatBytes(r.memory.activationBytes)} for a batch`);
+  const m = r.memory.measured;
+  if (m) {
+    out.push(`  measured: peak ${formatBytes(m.peakBytes)}: step arena ${formatBytes(m.arenaBytes)}, weights ${formatBytes(m.weightBytes)}, optimizer state ${formatBytes(m.optimizerBytes)}, kernel scratch ${formatBytes(m.scratchBytes)}, batches ${formatBytes(m.batchBytes)}, other plans ${formatBytes(m.plansBytes - m.arenaBytes)}`);
+  }
 
   out.push('', 'Layers');
   out.push(...table(

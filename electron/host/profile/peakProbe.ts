@@ -57,15 +57,27 @@ function readCache(path: string): PeakCache {
   return { format: 'kiln-roofline', peaks: {} };
 }
 
-/** The peak from the cache, or measured now (and cached) when absent or when `refresh`. */
-export async function machinePeak(options: { configDir?: string; refresh?: boolean } = {}): Promise<PeakInfo> {
+/** This machine's entry in the cache file of `configDir`. */
+function cacheEntry(configDir: string | undefined) {
   const addon = loadAddon() as ProbeAddon;
   const features = addon.cpuFeatures?.();
   const threads = features?.threads ?? cpus().length;
   const key = [cpus()[0]?.model.trim() ?? 'cpu', features?.selected ?? '', `${threads} threads`, `engine ${addon.version()}`].join(' | ');
-  const dir = options.configDir ?? kilnConfigDir();
+  const dir = configDir ?? kilnConfigDir();
   const path = join(dir, CACHE_FILE);
-  const cache = readCache(path);
+  return { addon, threads, key, dir, path, cache: readCache(path) };
+}
+
+/** The peak from the cache only (never measured: training may be running), or undefined. */
+export function cachedPeak(options: { configDir?: string } = {}): PeakInfo | undefined {
+  const { cache, key } = cacheEntry(options.configDir);
+  const known = cache.peaks[key];
+  return known ? { ...known, cached: true } : undefined;
+}
+
+/** The peak from the cache, or measured now (and cached) when absent or when `refresh`. */
+export async function machinePeak(options: { configDir?: string; refresh?: boolean } = {}): Promise<PeakInfo> {
+  const { addon, threads, key, dir, path, cache } = cacheEntry(options.configDir);
   const known = cache.peaks[key];
   if (known && !options.refresh) return { ...known, cached: true };
 

@@ -3,10 +3,11 @@
  * compiled, caches warm; not reported), then N steps in windows with the engine's per-op timers
  * on. Each profiled window is paired with the same steps timed with profiling off, in alternating
  * order, so the report carries the profiler's own overhead. The roofline peak comes from the
- * cached GEMM probe.
+ * cached GEMM probe; the timeline per thread is the last profiled step's, and memory is measured
+ * over every profiled step.
  */
 import type { ModelDoc, TrainingConfig } from '../../../common/model/index.js';
-import { buildProfileReport, type MeasuredWindow, type OverheadInfo, type PeakInfo, type ProfileReport } from '../../../common/profile/index.js';
+import { buildProfileReport, type MeasuredMemory, type MeasuredTimeline, type MeasuredWindow, type OverheadInfo, type PeakInfo, type ProfileReport } from '../../../common/profile/index.js';
 import type { BackendName, MappedSamples, NativeData, NativeFitEvent } from '../addon.js';
 import { buildNativeModel, prepareData, TrainingError, type TrainingData } from '../training/runTraining.js';
 import type { Weights } from '../training/weightsFile.js';
@@ -105,19 +106,28 @@ export async function profileRun(options: ProfileRunOptions): Promise<ProfileRep
     const windows: MeasuredWindow[] = [];
     const off: number[] = [];
     const on: number[] = [];
+    let memory: MeasuredMemory | undefined;
+    let timeline: MeasuredTimeline | undefined;
     for (let w = 0; w < windowCount; w++) {
       // Alternate which goes first, so that drift in the machine's speed hits both alike.
       const offFirst = w % 2 === 0;
       if (withOverhead && offFirst) off.push(secondsPerStep(await fit(epochs, false)));
       const timed = await fit(epochs, true);
       windows.push({ firstStep: timed.firstStep, steps: timed.steps, rows: model.profile(), dataWaitSeconds: timed.dataWaitSeconds, wallSeconds: timed.wallSeconds, loss: timed.loss });
+      // Each window starts its high-water marks afresh: the profile's are the highest.
+      const measured = model.memory();
+      memory = { ...measured, scratchBytes: Math.max(measured.scratchBytes, memory?.scratchBytes ?? 0), peakBytes: Math.max(measured.peakBytes, memory?.peakBytes ?? 0) };
+      timeline = model.profileTimeline();
       on.push(secondsPerStep(timed));
       if (withOverhead && !offFirst) off.push(secondsPerStep(await fit(epochs, false)));
     }
     const overhead: OverheadInfo | undefined = off.length === 0 ? undefined : {
       offStepMs: median(off) * 1000, onStepMs: median(on) * 1000, percent: (median(on) / median(off) - 1) * 100, rounds: off.length,
     };
-    return buildProfileReport({ analysis, spec, batchSize: batch, windows, backend: options.backend ?? 'cpu', ...(peak ? { peak } : {}), ...(overhead ? { overhead } : {}) });
+    return buildProfileReport({
+      analysis, spec, batchSize: batch, windows, backend: options.backend ?? 'cpu', memory, timeline,
+      ...(peak ? { peak } : {}), ...(overhead ? { overhead } : {}),
+    });
   } finally {
     model.setProfiling(false);
     options.signal?.removeEventListener('abort', onAbort);

@@ -3,6 +3,7 @@
  * fits the model, and trains with a run folder in the studio's logdir (so every studio run is a
  * TensorBoard run with run.json and checkpoints), streaming per-step metrics as engine events.
  * Both a new run (EngineService.startRun) and a resumed one (RunsService.resumeRun) start here.
+ * The running run can be profiled for a window of steps while it trains (profileLive).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -11,8 +12,10 @@ import { EngineErrorCode, type EngineEvents, type RunEnd, type RunsEvents } from
 import { checkDataFitsModel } from '../../../common/data/checkLabels.js';
 import { DataError } from '../../../common/data/dataset.js';
 import { analyzeModel, type ModelDoc, type TrainingConfig } from '../../../common/model/index.js';
+import type { PeakInfo, ProfileReport } from '../../../common/profile/index.js';
 import { ServiceError } from '../../../common/rpc/index.js';
 import { MetricsBatcher } from '../MetricsBatcher.js';
+import { LiveProfiler } from '../profile/liveProfile.js';
 import { DataSpecError, loadDataSpec, type DataOptions } from '../training/dataSpec.js';
 import type { RunFile } from '../training/runFile.js';
 import { runTraining, TrainingError } from '../training/runTraining.js';
@@ -68,7 +71,7 @@ function runName(logdir: string, dataset: string, suffix = ''): string {
 }
 
 export class RunLauncher {
-  private active: { runId: string; controller: AbortController } | undefined;
+  private active: { runId: string; run: string; controller: AbortController; profiler: LiveProfiler } | undefined;
 
   constructor(private readonly emit: Emit, readonly options: LauncherOptions) {}
 
@@ -105,7 +108,8 @@ export class RunLauncher {
     const runId = randomUUID();
     const name = runName(this.options.logdir, request.dataset, request.resumedFrom ? '-resumed' : '');
     const controller = new AbortController();
-    this.active = { runId, controller };
+    const profiler = new LiveProfiler(name);
+    this.active = { runId, run: name, controller, profiler };
     const batcher = new MetricsBatcher((points) => this.emit('run.didMetrics', { runId, points }));
     let steps = 0;
     const ended = runTraining({
@@ -122,6 +126,7 @@ export class RunLauncher {
         ...(request.note ? { notes: [request.note] } : {}),
       },
       signal: controller.signal,
+      profiler,
       onStep: (s) => {
         steps = s.globalStep;
         batcher.add([{ step: steps, epoch: s.epoch - 1, loss: s.batch.loss, dataWait: s.dataWait }]);
@@ -136,6 +141,7 @@ export class RunLauncher {
       (err: unknown): RunEnd => ({ runId, status: 'failed', error: { code: err instanceof TrainingError ? EngineErrorCode.invalidModel : 'ENGINE_ERROR', message: (err as Error).message } }),
     );
     void ended.then(async (end) => {
+      profiler.detach();
       await batcher.drain();
       this.active = undefined;
       this.emit('run.didEnd', end);
@@ -143,6 +149,14 @@ export class RunLauncher {
     });
     this.emit('runs.didChange', { logdir: this.options.logdir });
     return { runId, run: name };
+  }
+
+  /** Profiles the next `steps` steps of the training run whose folder is `run`, while it trains. */
+  profileLive(run: string, steps: number, options: { peak?: PeakInfo } = {}): Promise<ProfileReport> {
+    if (!this.active || this.active.run !== run) {
+      throw new ServiceError(EngineErrorCode.unknownRun, `the run "${run}" is not training in this studio: only its running run can be profiled live`);
+    }
+    return this.active.profiler.profile(steps, options);
   }
 
   stop(runId: unknown): void {

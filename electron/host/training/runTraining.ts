@@ -13,6 +13,7 @@ import { formatNpyShape, toFloat32, toInt32, type NpyData } from '../../../commo
 import { adaptNormalization, lowerModel, type EngineModelSpec, type EngineTensor, type ModelAnalysis, type ModelDoc, type TrainingConfig } from '../../../common/model/index.js';
 import { loadAddon, type BackendName, type NativeData, type NativeFitEvent, type NativeModel } from '../addon.js';
 import { readMapped } from '../data/readSamples.js';
+import type { LiveProfiler } from '../profile/liveProfile.js';
 import type { LiveRuns } from '../runs/LiveRuns.js';
 import { BestCheckpoint, EarlyStopping, monitorDirection, ReduceLROnPlateau, type EpochLogs } from './callbacks.js';
 import { classifierOf, confusionOf } from './confusion.js';
@@ -142,6 +143,8 @@ export interface RunTrainingOptions {
   onNote?(message: string): void;
   signal?: AbortSignal;
   backend?: BackendName;
+  /** Profiles windows of steps while the run trains, when asked (the studio's "Profile 50 steps"). */
+  profiler?: LiveProfiler;
 }
 
 export interface RunResult {
@@ -398,6 +401,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
   const stepsPerEpoch = Math.ceil(train.count / batch);
   const initialEpoch = options.initialEpoch ?? 0;
   const initialStep = options.initialStep ?? 0;
+  options.profiler?.attach({ model, spec, analysis, batchSize: batch, backend: options.backend ?? 'cpu', stepOffset: initialStep });
   const classifier = validation ? classifierOf(spec) : null;
   const confusionSamples = Math.min(validation?.count ?? 0, options.run?.confusionSamples ?? confusionSamplesSetting());
 
@@ -465,6 +469,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
             epochEvent = e;
             continue;
           }
+          if (e.profileWindowDone) options.profiler?.windowDone();
           const step = seen + 1;
           const n = step <= Math.floor(train.count / batch) ? batch : train.count - batch * Math.floor(train.count / batch);
           seen = step;
@@ -559,6 +564,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     error = (err as Error).message;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    options.profiler?.detach();
   }
 
   const epochsDone = initialEpoch + history.length;

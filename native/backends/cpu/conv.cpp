@@ -8,11 +8,11 @@
 // on the pool, and so does the GEMM. A 1x1 kernel with stride 1 reads x as it is. One group on a
 // SIMD path (conv_direct.cpp) and depthwise convolutions (depthwise.cpp) run direct kernels instead.
 #include <algorithm>
-#include <vector>
 
 #include "cpu/conv.h"
 #include "cpu/cpu_kernels.h"
 #include "cpu/gemm.h"
+#include "scratch.h"
 
 namespace kiln {
 
@@ -61,9 +61,8 @@ int64_t images_per_chunk(const conv_geometry& g) {
 
 // Per-thread scratch that grows once and is reused.
 float* scratch(int64_t floats) {
-  thread_local std::vector<float> buffer;
-  if (static_cast<int64_t>(buffer.size()) < floats) buffer.resize(static_cast<size_t>(floats));
-  return buffer.data();
+  thread_local scratch_buffer<float> buffer;
+  return buffer.get(floats);
 }
 
 // The patch matrix of group `group` for `rows` output pixels from image n0 on, with its row

@@ -11,12 +11,12 @@
 //                    filters, summed over the band's pixels; each thread sums its share of the
 //                    bands into its own copy of dk, and the copies are added at the end.
 #include <algorithm>
-#include <vector>
 
 #include "cpu/conv.h"
 #include "cpu/conv_tiles.h"
 #include "cpu/cpu_features.h"
 #include "cpu/cpu_kernels.h"
+#include "scratch.h"
 
 namespace kiln::cpu {
 
@@ -37,9 +37,8 @@ const conv_tile_kernels* tiles() {
 // Per-thread scratch that grows once; Slot tells apart buffers alive at the same time.
 template <typename T, int Slot>
 T* scratch(int64_t count) {
-  thread_local std::vector<T> buffer;
-  if (static_cast<int64_t>(buffer.size()) < count) buffer.resize(static_cast<size_t>(count));
-  return buffer.data();
+  thread_local scratch_buffer<T> buffer;
+  return buffer.get(count);
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }  // b > 0

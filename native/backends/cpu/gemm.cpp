@@ -17,6 +17,7 @@
 
 #include "cpu/gemm_kernels.h"
 #include "exec/thread_pool.h"
+#include "scratch.h"
 
 namespace kiln::cpu {
 
@@ -38,7 +39,7 @@ int64_t balanced_block(int64_t total, int64_t max_block, int64_t multiple) {
 }
 
 // A 64-byte-aligned float buffer that only grows; one per thread for packed panels, so GEMM
-// allocates nothing in the steady state.
+// allocates nothing in the steady state. Counted as kernel scratch (scratch.h).
 class aligned_buffer {
  public:
   aligned_buffer() = default;
@@ -53,6 +54,7 @@ class aligned_buffer {
       data_ = static_cast<float*>(::operator new(static_cast<size_t>(count) * sizeof(float),
                                                  std::align_val_t(kiln_panel_align), std::nothrow));
       capacity_ = data_ != nullptr ? count : 0;
+      count_scratch(capacity_ * static_cast<int64_t>(sizeof(float)));
     }
     return data_;
   }
@@ -60,6 +62,7 @@ class aligned_buffer {
  private:
   void release() {
     if (data_ != nullptr) ::operator delete(data_, std::align_val_t(kiln_panel_align));
+    count_scratch(-capacity_ * static_cast<int64_t>(sizeof(float)));
     data_ = nullptr;
     capacity_ = 0;
   }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cpu/cpu_kernels.h"
+#include "scratch.h"
 
 namespace kiln {
 
@@ -58,9 +59,8 @@ void sum_blocks(const kernel_args& a, const blocks& b, float divisor) {
     // One short row of sums over many rows (a bias gradient): slices of rows are summed apart,
     // then the slices in order, so the result does not depend on the number of threads.
     const int64_t slices = std::min(kiln_max_slices, b.mid / kiln_slice_rows);
-    thread_local std::vector<float> parts;
-    parts.resize(static_cast<size_t>(slices * b.inner));
-    float* part = parts.data();
+    thread_local scratch_buffer<float> parts;
+    float* part = parts.get(slices * b.inner);
     cpu::parallel(a.pool, slices, 1, [&](int64_t s0, int64_t s1) {
       for (int64_t s = s0; s < s1; ++s) {
         float* dst = part + s * b.inner;

@@ -17,7 +17,8 @@ int64_t batch_prefetcher::memory_bytes(int64_t batch, const std::vector<int64_t>
 batch_prefetcher::batch_prefetcher(const dataset& data, int64_t batch, const std::vector<int64_t>& x_bytes,
                                    const std::vector<int64_t>& y_bytes, bool threaded, unsigned char* memory)
     : data_(data), batch_(batch), threaded_(threaded), x_bytes_(x_bytes), y_bytes_(y_bytes) {
-  if (!memory) memory_.resize(static_cast<size_t>(memory_bytes(batch, x_bytes, y_bytes)));
+  bytes_ = memory_bytes(batch, x_bytes, y_bytes);
+  if (!memory) memory_.resize(static_cast<size_t>(bytes_));
   unsigned char* p = memory ? memory : memory_.data();
   for (auto& slot : slots_) {
     for (int64_t b : x_bytes_) {

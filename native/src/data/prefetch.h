@@ -37,6 +37,8 @@ class batch_prefetcher {
   void release(int64_t index);
   // Stops the worker (at once if training stopped early) and joins it.
   void finish_epoch();
+  // The memory of both slots.
+  int64_t bytes() const { return bytes_; }
 
  private:
   void work();
@@ -47,6 +49,7 @@ class batch_prefetcher {
   bool threaded_;
   std::vector<int64_t> x_bytes_, y_bytes_;
   std::vector<unsigned char> memory_;
+  int64_t bytes_ = 0;  // of the slots, wherever they are
   std::vector<unsigned char*> slots_[2];  // per slot: input buffers, then target buffers
   const std::vector<int64_t>* order_ = nullptr;
   int64_t batches_ = 0;

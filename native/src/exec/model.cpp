@@ -9,6 +9,7 @@
 #include "exec/thread_pool.h"
 #include "ir/op_table.h"
 #include "rng.h"
+#include "scratch.h"
 
 namespace kiln {
 
@@ -319,6 +320,9 @@ std::string model::fit(const dataset& train, const fit_options& o,
         return "";
       }
       compiled& c = b < full ? *main : *tail;
+      if (window_request_.load(std::memory_order_relaxed) != 0) start_window();
+      const bool profiled = profiling_ && &c == main;
+      const clock::time_point step_start = profiled ? clock::now() : clock::time_point{};
       e.data_wait = 0;
       const std::vector<unsigned char*>& slot = prefetch.acquire(b, e.data_wait);
       epoch_event.data_wait += e.data_wait;
@@ -343,8 +347,12 @@ std::string model::fit(const dataset& train, const fit_options& o,
       }
       run_options ro;
       ro.pool = pool_;
-      ro.op_ns = profiling_ ? &c.op_ns : nullptr;
-      if (profiling_) ++c.profiled_steps;
+      if (profiled) {
+        ro.op_ns = &c.op_ns;
+        ro.timeline = &timeline_;
+        timeline_.begin(step_start, pool_ ? pool_->size() : 1);
+        ++c.profiled_steps;
+      }
       ro.check_finite = o.check;
       std::string error = c.step->run(c.sources, ro);
       if (!device_) prefetch.release(b);
@@ -368,6 +376,7 @@ std::string model::fit(const dataset& train, const fit_options& o,
       const double n = static_cast<double>(c.sg.batch);
       epoch_event.loss += e.loss * n;
       for (size_t k = 0; k < n_metrics; ++k) epoch_event.metrics[k] += e.metrics[k] * n;
+      e.profile_window_done = profiled && profiled_step_done(c, step_start, e, prefetch.bytes());
       if (on_event) on_event(e);
     }
     prefetch.finish_epoch();
@@ -498,6 +507,11 @@ void model::set_profiling(bool on) {
     std::fill(c->op_ns.begin(), c->op_ns.end(), 0);
     c->profiled_steps = 0;
   }
+  profiled_ = nullptr;
+  last_step_ = {};
+  memory_ = {};
+  window_left_ = 0;
+  window_ = {};
 }
 
 std::vector<op_profile> model::profile() const {
@@ -517,6 +531,81 @@ std::vector<op_profile> model::profile() const {
       out[it->second].calls += c->profiled_steps;
     }
   }
+  return out;
+}
+
+void model::profile_steps(int64_t steps) { window_request_.store(steps, std::memory_order_relaxed); }
+
+bool model::profile_window(window_profile& out) const {
+  std::lock_guard<std::mutex> lock(window_mutex_);
+  if (has_window_) out = done_window_;
+  return has_window_;
+}
+
+void model::start_window() {
+  const int64_t steps = window_request_.exchange(0);
+  if (steps <= 0) return;
+  set_profiling(true);
+  window_left_ = steps;
+}
+
+bool model::profiled_step_done(const compiled& c, step_timeline::clock::time_point start, const fit_event& e, int64_t batch_bytes) {
+  const int64_t step_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(step_timeline::clock::now() - start).count();
+  const auto wait_ns = static_cast<int64_t>(e.data_wait * 1e9);
+  profiled_ = &c;
+  last_step_ = {e.step, step_ns, wait_ns, timeline_.threads(), {}};
+  // What is held now: the step's arena and every other plan's, the state, the batch buffers and
+  // the scratch the kernels grew, which only grows while a thread lives.
+  int64_t plans = 0;
+  for (const auto& [key, p] : compiled_) {
+    if (p->step) plans += p->step->arena_bytes();
+    if (p->forward) plans += p->forward->arena_bytes();
+  }
+  const memory_use now = memory();
+  const int64_t scratch = scratch_bytes();
+  memory_.scratch_bytes = std::max(memory_.scratch_bytes, scratch);
+  memory_.batch_bytes = batch_bytes;
+  memory_.plans_bytes = plans;
+  memory_.peak_bytes = std::max(memory_.peak_bytes, now.weight_bytes + now.optimizer_bytes + plans + batch_bytes + scratch);
+  if (window_left_ <= 0) return false;
+  if (window_.steps++ == 0) window_.first_step = e.step;
+  window_.wall_ns += step_ns;
+  window_.data_wait_ns += wait_ns;
+  window_.loss += e.loss;
+  if (--window_left_ > 0) return false;
+  window_.loss /= static_cast<double>(window_.steps);
+  window_.rows = profile();
+  window_.timeline = profile_timeline();
+  window_.memory = memory();
+  {
+    std::lock_guard<std::mutex> lock(window_mutex_);
+    done_window_ = std::move(window_);
+    has_window_ = true;
+  }
+  window_ = {};
+  profiling_ = false;
+  return true;
+}
+
+step_trace model::profile_timeline() const {
+  step_trace out = last_step_;
+  if (!profiled_) return out;
+  const plan& p = *profiled_->step;
+  for (int32_t t = 0; t < timeline_.threads(); ++t) {
+    for (const step_timeline::span& s : timeline_.spans(t)) {
+      if (s.step < 0 || static_cast<size_t>(s.step) >= p.size()) continue;
+      const node& n = profiled_->sg.g.nodes()[static_cast<size_t>(p.step_node(static_cast<size_t>(s.step)))];
+      out.spans.push_back({t, p.step_name(static_cast<size_t>(s.step)), op_name(n.op), s.start_ns, s.end_ns});
+    }
+  }
+  return out;
+}
+
+memory_use model::memory() const {
+  memory_use out = memory_;
+  for (const std::vector<float>& w : weights_) out.weight_bytes += static_cast<int64_t>(w.size() * sizeof(float));
+  for (const auto& [name, slot] : slots_) out.optimizer_bytes += static_cast<int64_t>(slot.size() * sizeof(float));
+  if (profiled_) out.arena_bytes = profiled_->step->arena_bytes();
   return out;
 }
 

@@ -2,7 +2,8 @@
 // size, mode). fit / evaluate / predict run whole epochs in C++ over native dataset buffers.
 //
 // Threading: fit, evaluate and predict block and must not overlap (the binding runs them on a
-// worker thread, one at a time); stop, pause and resume may be called from any thread.
+// worker thread, one at a time); stop, pause, resume, profile_steps and profile_window may be
+// called from any thread.
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include "exec/model_spec.h"
 #include "exec/plan.h"
 #include "exec/step_graph.h"
+#include "exec/step_timeline.h"
 #include "kernel.h"
 
 namespace kiln {
@@ -50,6 +52,7 @@ struct fit_event {
   std::vector<double> val_metrics;
   double seconds = 0;          // epoch end: the epoch's wall time
   double data_wait = 0;        // seconds the step (epoch end: all steps) waited for its batch
+  bool profile_window_done = false;  // this step completed a window asked for with profile_steps
 };
 
 struct fit_summary {
@@ -68,6 +71,42 @@ struct op_profile {
   std::string node, op;
   int64_t ns = 0;
   int64_t calls = 0;
+};
+
+// The last profiled training step on a timeline, per thread: thread 0 runs the step (each span
+// an op, from its start to its end), threads 1.. are the compute pool's workers (each span their
+// share of an op's parallel loops). Times are from the step's start, which its wait for data opens.
+struct timeline_span {
+  int32_t thread = 0;
+  std::string node, op;
+  int64_t start_ns = 0, end_ns = 0;
+};
+struct step_trace {
+  int64_t step = 0;  // the global step, from 1; 0 when no step was profiled
+  int64_t step_ns = 0, data_wait_ns = 0;
+  int32_t threads = 0;
+  std::vector<timeline_span> spans;  // thread by thread, each thread's in time order
+};
+
+// Bytes the model holds for training, measured at the end of each profiled step.
+struct memory_use {
+  int64_t arena_bytes = 0;      // the profiled step's planned arena (activations and gradients)
+  int64_t weight_bytes = 0;
+  int64_t optimizer_bytes = 0;  // optimizer state
+  int64_t scratch_bytes = 0;    // kernel scratch held by every thread: its high-water mark
+  int64_t batch_bytes = 0;      // the buffers batches are gathered into
+  int64_t plans_bytes = 0;      // the arenas of every plan the model holds, the profiled one included
+  int64_t peak_bytes = 0;       // all of the above held at once: its high-water mark
+};
+
+// A window of consecutive profiled steps asked for with model::profile_steps.
+struct window_profile {
+  int64_t first_step = 0, steps = 0;
+  int64_t wall_ns = 0, data_wait_ns = 0;  // summed over the steps
+  double loss = 0;                        // the steps' mean
+  std::vector<op_profile> rows;
+  step_trace timeline;  // the window's last step
+  memory_use memory;
 };
 
 class model {
@@ -100,8 +139,17 @@ class model {
   void pause();
   void resume();
   // Per-op timers on the training step: off costs nothing. Enabling clears what was gathered.
+  // Only whole batches are profiled, so that every profiled step runs the same plan.
   void set_profiling(bool on);
   std::vector<op_profile> profile() const;
+  // What profiling gathered besides the timers: the last profiled step per thread, and memory.
+  step_trace profile_timeline() const;
+  memory_use memory() const;
+  // Profiles the next `steps` whole-batch training steps, from the next step of a running fit
+  // (or of the next fit) on, then turns profiling off. The step that completes the window has
+  // fit_event::profile_window_done set; profile_window then gives the window (false: none yet).
+  void profile_steps(int64_t steps);
+  bool profile_window(window_profile& out) const;
 
  private:
   struct compiled;
@@ -116,6 +164,10 @@ class model {
   bool wait_if_paused();  // false when stopped
   // Class labels must index the output they are scored against: "" or the first bad label.
   std::string check_labels(const dataset& data, const compiled& c) const;
+  // Profiling between steps: a window asked for from another thread starts; a profiled step's
+  // figures are kept (true when it completes the window).
+  void start_window();
+  bool profiled_step_done(const compiled& c, step_timeline::clock::time_point start, const fit_event& e, int64_t batch_bytes);
 
   model_spec spec_;
   const kernel_table& kernels_;
@@ -135,6 +187,16 @@ class model {
   int64_t iterations_ = 0;  // updates done (Keras's optimizer.iterations)
   int64_t epochs_ = 0;      // epochs done, over every fit: picks each epoch's shuffle
   bool profiling_ = false;
+  const compiled* profiled_ = nullptr;  // the plan of the last profiled step
+  step_timeline timeline_;
+  step_trace last_step_;  // the last profiled step's figures, without its spans (in timeline_)
+  memory_use memory_;     // high-water marks over the profiled steps
+  std::atomic<int64_t> window_request_{0};
+  int64_t window_left_ = 0;
+  window_profile window_;  // being gathered
+  mutable std::mutex window_mutex_;
+  window_profile done_window_;
+  bool has_window_ = false;  // guarded by window_mutex_
 
   std::atomic<bool> stop_{false};
   std::mutex pause_mutex_;

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "exec/step_timeline.h"
+#include "exec/thread_pool.h"
 #include "ir/op_table.h"
 
 namespace kiln {
@@ -67,6 +69,17 @@ int64_t first_non_finite(const tensor_view& v) {
 
 // A device backend has one stream and one scratch area: its plans run one at a time.
 std::mutex device_runs;
+
+// While a plan runs with a timeline, the loops its kernels start report to it.
+struct observing_loops {
+  explicit observing_loops(step_timeline* t) : on(t != nullptr) {
+    if (on) thread_pool::observe_loops(t);
+  }
+  ~observing_loops() {
+    if (on) thread_pool::observe_loops(nullptr);
+  }
+  bool on;
+};
 
 }  // namespace
 
@@ -213,6 +226,7 @@ std::string plan::run(const std::vector<void*>& sources, const run_options& opti
   std::unique_lock<std::mutex> device_lock(device_runs, std::defer_lock);
   if (device_) device_lock.lock();
   std::vector<unsigned char> host_copy;  // check mode on a device: an output brought back to test it
+  const observing_loops observing(options.op_ns ? options.timeline : nullptr);
   for (size_t i = 0; i < steps_.size(); ++i) {
     step& s = steps_[i];
     const node& n = g_.nodes()[static_cast<size_t>(s.node)];
@@ -230,9 +244,12 @@ std::string plan::run(const std::vector<void*>& sources, const run_options& opti
       device_->mark(static_cast<int32_t>(i));  // the op's time on the device, read after the last op
       s.fn(args);
     } else if (options.op_ns) {
+      if (options.timeline) options.timeline->enter(static_cast<int32_t>(i));
       const auto t0 = clock::now();
       s.fn(args);
-      (*options.op_ns)[i] += std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count();
+      const auto t1 = clock::now();
+      (*options.op_ns)[i] += std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
+      if (options.timeline) options.timeline->ran(static_cast<int32_t>(i), t0, t1);
     } else {
       s.fn(args);
     }

@@ -13,6 +13,8 @@
 
 namespace kiln {
 
+class step_timeline;
+
 // A block of a device backend's memory, released with its owner (weights, feeds, batches).
 class device_block {
  public:
@@ -35,6 +37,7 @@ class device_block {
 struct run_options {
   thread_pool* pool = nullptr;        // null: kernels run on the calling thread
   std::vector<int64_t>* op_ns = nullptr;  // when set: nanoseconds per step, added to (size steps())
+  step_timeline* timeline = nullptr;      // with op_ns: records which thread ran which step, when
   bool check_finite = false;          // check mode: stop at the first node whose output has a NaN or Inf
 };
 

@@ -15,6 +15,8 @@ namespace {
 
 // The pool whose loop this thread is running (workers: always their own pool).
 thread_local const thread_pool* tls_current_pool = nullptr;
+// Who the loops this thread starts report to (profiling only).
+thread_local loop_observer* tls_observer = nullptr;
 
 // Spinning before sleeping keeps back-to-back loops (GEMM runs a few per call) from paying a
 // futex wake-up each; 50 us is long enough to bridge them and short enough not to burn a core.
@@ -64,10 +66,12 @@ thread_pool::~thread_pool() {
 
 bool thread_pool::in_parallel_region() const { return tls_current_pool == this; }
 
-void thread_pool::work_on_job() {
-  for (;;) {
+void thread_pool::observe_loops(loop_observer* o) { tls_observer = o; }
+
+bool thread_pool::work_on_job() {
+  for (bool worked = false;; worked = true) {
     const int64_t begin = next_.fetch_add(grain_, std::memory_order_relaxed);
-    if (begin >= n_) return;
+    if (begin >= n_) return worked;
     fn_(ctx_, begin, std::min(n_, begin + grain_));
   }
 }
@@ -87,6 +91,7 @@ void thread_pool::run(int64_t n, int64_t grain, task_fn fn, void* ctx) {
   ctx_ = ctx;
   n_ = n;
   grain_ = grain;
+  observer_ = tls_observer;
   next_.store(0, std::memory_order_relaxed);
   const int32_t helpers =
       static_cast<int32_t>(std::min<int64_t>(static_cast<int64_t>(workers_.size()), chunks - 1));
@@ -127,7 +132,13 @@ void thread_pool::worker_main(int32_t index) {
     }
     if (!has_job()) return;  // woken by the destructor
     seen = slot.load(std::memory_order_acquire);
-    work_on_job();
+    if (loop_observer* observer = observer_) {
+      // Reported before pending_ drops, so the span is recorded when the loop returns.
+      const auto start = std::chrono::steady_clock::now();
+      if (work_on_job()) observer->worker_span(index, start, std::chrono::steady_clock::now());
+    } else {
+      work_on_job();
+    }
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       // Notify under the lock: the caller checks pending_ under it before sleeping.
       std::lock_guard<std::mutex> lock(wake_mutex_);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -17,6 +18,17 @@
 #include <vector>
 
 namespace kiln {
+
+// Told, while profiling, when each worker took part in a loop: the profiler's timeline of a step
+// per thread. Called on the worker's thread, between its first and last chunk of the loop.
+class loop_observer {
+ public:
+  virtual void worker_span(int32_t worker, std::chrono::steady_clock::time_point start,
+                           std::chrono::steady_clock::time_point end) = 0;
+
+ protected:
+  ~loop_observer() = default;
+};
 
 class thread_pool {
  public:
@@ -44,6 +56,10 @@ class thread_pool {
   // True on this pool's worker threads and on a thread running a parallel_for of this pool.
   bool in_parallel_region() const;
 
+  // Loops that the calling thread starts from now on report to `o` (null, the default: to no one,
+  // at the cost of one branch per loop). Workers are numbered from 0 to size() - 2.
+  static void observe_loops(loop_observer* o);
+
  private:
   using task_fn = void (*)(void* ctx, int64_t begin, int64_t end);
 
@@ -53,7 +69,7 @@ class thread_pool {
 
   void run(int64_t n, int64_t grain, task_fn fn, void* ctx);
   void worker_main(int32_t index);
-  void work_on_job();
+  bool work_on_job();  // false when every chunk was taken before this thread got one
 
   std::vector<std::thread> workers_;
   std::unique_ptr<worker_slot[]> slots_;
@@ -65,6 +81,7 @@ class thread_pool {
   void* ctx_ = nullptr;
   int64_t n_ = 0;
   int64_t grain_ = 1;
+  loop_observer* observer_ = nullptr;
   alignas(64) std::atomic<int64_t> next_{0};     // first unclaimed item
   alignas(64) std::atomic<int32_t> pending_{0};  // workers still on the job
   uint64_t generation_ = 0;

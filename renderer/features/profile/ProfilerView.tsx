@@ -4,11 +4,13 @@ import { downloadText } from '../../host/browserFiles.js';
 import { FindingsList } from './FindingsList.js';
 import type { HeatMetric } from './layerHeat.js';
 import { LayersTable } from './LayersTable.js';
+import { MemoryCard } from './MemoryCard.js';
 import { OpsTable } from './OpsTable.js';
 import { formatBytes, formatMs } from './profileFormat.js';
 import './profiler.css';
 import { StepBreakdownChart } from './StepBreakdownChart.js';
 import { StepTimeline } from './StepTimeline.js';
+import { ThreadTimeline } from './ThreadTimeline.js';
 
 export interface ProfilerViewProps {
   report: ProfileReport | null;
@@ -27,12 +29,17 @@ const DEFAULT_STEPS = 50;
 const HEAT_CHOICES: { id: HeatMetric | null; label: string }[] = [{ id: null, label: 'off' }, { id: 'time', label: 'time' }, { id: 'memory', label: 'memory' }];
 
 function Summary({ report }: { report: ProfileReport }) {
+  const [profiled] = report.windows;
   const stats: [string, string, string?][] = [
-    ['step', formatMs(report.stepMs), `The mean of ${report.steps} steps of batch ${report.batchSize}, after warm-up`],
+    ['step', formatMs(report.stepMs), report.run !== undefined ? `The mean of ${report.steps} steps of batch ${report.batchSize} of a training run` : `The mean of ${report.steps} steps of batch ${report.batchSize}, after warm-up`],
     ['samples/s', Math.round((report.batchSize / report.stepMs) * 1000).toLocaleString('en-US')],
     ['parameters', formatBytes(report.memory.paramBytes), `${formatBytes(report.memory.optimizerBytes)} more of optimizer state`],
     ['activations', formatBytes(report.memory.activationBytes), 'Layer outputs for one batch, kept for the backward pass'],
   ];
+  if (report.memory.measured) stats.push(['peak memory', formatBytes(report.memory.measured.peakBytes), 'Measured in the engine over the profiled steps: weights, optimizer state, arenas, kernel scratch and batches']);
+  if (report.run !== undefined && profiled) {
+    stats.unshift(['run', `${report.run}, steps ${profiled.firstStep}–${profiled.lastStep ?? profiled.firstStep + profiled.steps - 1}`, `Profiled live, while the run trained: its ${report.steps} whole batches in these steps`]);
+  }
   if (report.peak) stats.push(['machine peak', `${report.peak.gflops.toFixed(0)} GFLOP/s`, `float32 GEMM on ${report.peak.threads} threads, measured ${report.peak.measuredAt.slice(0, 10)}`]);
   if (report.overhead) {
     const o = report.overhead;
@@ -97,6 +104,20 @@ export function ProfilerView({ report, running, error, onProfile, heat, onHeatCh
             <div className="card-title">one step <span className="muted">the average, on the engine thread</span></div>
             <StepTimeline report={report} onSelectLayer={onSelectLayer} />
           </section>
+          {report.timeline && (
+            <section className="profile-card">
+              <div className="card-title">
+                one step per thread <span className="muted">step {report.timeline.step} as recorded: {formatMs(report.timeline.stepNs / 1e6)} on {report.timeline.threads} thread{report.timeline.threads === 1 ? '' : 's'}</span>
+              </div>
+              <ThreadTimeline timeline={report.timeline} onSelectLayer={onSelectLayer} />
+            </section>
+          )}
+          {report.memory.measured && (
+            <section className="profile-card">
+              <div className="card-title">memory <span className="muted">measured in the engine, beside the estimates</span></div>
+              <MemoryCard report={report} />
+            </section>
+          )}
           <section className="profile-card">
             <div className="card-title">findings</div>
             <FindingsList findings={report.findings} onSelectLayer={onSelectLayer} />

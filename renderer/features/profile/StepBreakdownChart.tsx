@@ -5,7 +5,7 @@ import { formatMs, STEP_PARTS } from './profileFormat.js';
 /** Time per step by part, one stacked bar per profiled window, with the training loss over the same steps. */
 export function StepBreakdownChart({ windows }: { windows: WindowReport[] }) {
   const data = windows.map((w) => ({
-    steps: w.steps === 1 ? String(w.firstStep) : `${w.firstStep}–${w.firstStep + w.steps - 1}`,
+    steps: w.steps === 1 ? String(w.firstStep) : `${w.firstStep}–${w.lastStep ?? w.firstStep + w.steps - 1}`,
     ...w.breakdown,
     ...(w.loss !== undefined ? { loss: w.loss } : {}),
   }));

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { RunSummary } from '../../../common/contract/index.js';
+import { LIVE_PROFILE_STEPS, type RunSummary } from '../../../common/contract/index.js';
 import type { ModelDoc, TrainingConfig } from '../../../common/model/index.js';
 import { useRun, useServices } from '../../AppServices.js';
 import { ExportPanel } from '../export/ExportPanel.js';
@@ -29,7 +29,14 @@ function when(iso: string | undefined): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
-function Actions({ run, onOpenConfig }: { run: RunSummary; onOpenConfig(config: RunConfigForEditor): void }) {
+/** What the details do outside the runs view: open a run's settings in the editor, profile a running run. */
+export interface RunDetailsProps {
+  onOpenConfig(config: RunConfigForEditor): void;
+  /** Profiles LIVE_PROFILE_STEPS steps of the running run (its id) and shows the result in the Profile view. */
+  onProfileRun(run: string): void;
+}
+
+function Actions({ run, onOpenConfig, onProfileRun }: RunDetailsProps & { run: RunSummary }) {
   const store = useRunsStore();
   const services = useServices();
   const training = useRun((s) => s.status === 'training');
@@ -54,6 +61,9 @@ function Actions({ run, onOpenConfig }: { run: RunSummary; onOpenConfig(config: 
       <button type="button" className="button button-stop" data-testid="run-stop" disabled={!canStop} title={canStop ? 'Stop this run; its last checkpoint stays' : 'Only a running run that this studio started can be stopped'} onClick={stop}>
         Stop
       </button>
+      <button type="button" className="button button-quiet" data-testid="run-profile" disabled={!canStop} title={canStop ? `Profile the next ${LIVE_PROFILE_STEPS} steps of this run while it trains, in the Profile view` : 'Only a running run that this studio started can be profiled'} onClick={() => onProfileRun(run.id)}>
+        Profile {LIVE_PROFILE_STEPS} steps
+      </button>
       <button type="button" className="button button-quiet" data-testid="run-resume" disabled={run.source !== 'kiln' || !RESUMABLE.has(run.status)} title="Train on from the last checkpoint for the remaining epochs, as a new run" onClick={() => void store.getState().resume(run.id)}>
         Resume
       </button>
@@ -68,7 +78,7 @@ function Actions({ run, onOpenConfig }: { run: RunSummary; onOpenConfig(config: 
 }
 
 /** The focused run: name (renamable), status, times, notes, and its actions. */
-function Details({ run, onOpenConfig }: { run: RunSummary; onOpenConfig(config: RunConfigForEditor): void }) {
+function Details({ run, onOpenConfig, onProfileRun }: RunDetailsProps & { run: RunSummary }) {
   const store = useRunsStore();
   const [name, setName] = useState(run.name);
   const [notes, setNotes] = useState(run.notes ?? '');
@@ -105,15 +115,15 @@ function Details({ run, onOpenConfig }: { run: RunSummary; onOpenConfig(config: 
         )}
       </dl>
       <textarea className="runs-input run-notes" rows={3} placeholder="Notes: what this run tried, what it showed" value={notes} data-testid="run-notes" onChange={(e) => setNotes(e.target.value)} onBlur={saveNotes} />
-      <Actions run={run} onOpenConfig={onOpenConfig} />
+      <Actions run={run} onOpenConfig={onOpenConfig} onProfileRun={onProfileRun} />
       {run.source === 'kiln' && run.status !== 'running' && <ExportPanel run={run} />}
     </div>
   );
 }
 
-export function RunDetails({ onOpenConfig }: { onOpenConfig(config: RunConfigForEditor): void }) {
+export function RunDetails({ onOpenConfig, onProfileRun }: RunDetailsProps) {
   const run = useRuns((s) => s.runs.find((r) => r.id === s.focus));
   if (!run) return null;
   // Keyed by run and its saved texts, so the fields start from what the host has.
-  return <Details key={`${run.id}\n${run.name}\n${run.notes ?? ''}`} run={run} onOpenConfig={onOpenConfig} />;
+  return <Details key={`${run.id}\n${run.name}\n${run.notes ?? ''}`} run={run} onOpenConfig={onOpenConfig} onProfileRun={onProfileRun} />;
 }

@@ -35,10 +35,12 @@ export interface RunsViewProps {
   store: RunsStore;
   /** Puts a run's model, training settings and data back into the editor ("Edit a copy"). */
   onOpenConfig(config: RunConfigForEditor): void;
+  /** Profiles steps of the running run while it trains ("Profile 50 steps"). */
+  onProfileRun(run: string): void;
 }
 
 /** The runs dashboard, in place of the editor: the runs on the left, their views on the right. */
-export function RunsView({ store, onOpenConfig }: RunsViewProps) {
+export function RunsView({ store, onOpenConfig, onProfileRun }: RunsViewProps) {
   const [tab, setTab] = useState<RunsTab>('scalars');
   // The store lists and polls only while this view shows.
   useEffect(() => {
@@ -50,7 +52,7 @@ export function RunsView({ store, onOpenConfig }: RunsViewProps) {
       <main className="runs-view" data-testid="runs-view">
         <aside className="runs-side">
           <RunsList />
-          <RunDetails onOpenConfig={onOpenConfig} />
+          <RunDetails onOpenConfig={onOpenConfig} onProfileRun={onProfileRun} />
         </aside>
         <section className="runs-main">
           <div className="side-tabs runs-tabs" role="tablist">

@@ -162,5 +162,19 @@ describe('profileCsv', () => {
     const fused = of('op').find((row) => row[1].startsWith('conv1/conv2d+'))!;
     expect(fused.slice(2, 6)).toEqual(['conv2d', 'conv1', 'Conv2D', 'forward']);
     expect(Number(fused[6])).toBeCloseTo(0.919, 5);
+    expect(of('memory')).toEqual([]);
+  });
+
+  it('adds the memory the engine measured, beside the estimates', () => {
+    const { spec, analysis } = loweredCnn();
+    const memory = { arenaBytes: 3_000_000, weightBytes: 500_000, optimizerBytes: 1_000_000, scratchBytes: 250_000, batchBytes: 200_000, plansBytes: 3_500_000, peakBytes: 5_450_000 };
+    const r = buildProfileReport({ analysis, spec, batchSize: BATCH, windows: [windowOf(1, 10, 0.1)], memory, createdAt: 'now' });
+    expect(r.memory.measured).toEqual(memory);
+    expect(r.memory.paramBytes).toBe(cnnReport().memory.paramBytes);
+    const rows = splitCsvRows(profileCsv(r)).map((row) => row.cells);
+    const bytes = rows[0].indexOf('bytes');
+    expect(rows.filter((row) => row[0] === 'memory').map((row) => [row[1], Number(row[bytes])])).toEqual([
+      ['peak', 5_450_000], ['step arena', 3_000_000], ['weights', 500_000], ['optimizer state', 1_000_000], ['kernel scratch', 250_000], ['batches', 200_000], ['other plans', 500_000],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 // A small CNN as the engine profiles it: the node names and per-step times (µs) of a real
 // profile of this model (batch 32, Adam) on the cpu backend.
 import { defaultTrainingConfig, lowerModel, type ModelDoc } from '../../../common/model/index.js';
-import type { MeasuredWindow, OpTiming } from '../../../common/profile/index.js';
+import type { MeasuredTimeline, MeasuredWindow, OpTiming, ThreadSpan } from '../../../common/profile/index.js';
 
 export const cnnDoc: ModelDoc = {
   layers: [
@@ -73,4 +73,22 @@ export function rowsFor(steps: number, scale = 1): OpTiming[] {
 export function windowOf(firstStep: number, steps: number, waitShare: number, otherShare = 0.03, loss?: number): MeasuredWindow {
   const stepSeconds = opMicros / 1e6 / (1 - waitShare - otherShare);
   return { firstStep, steps, rows: rowsFor(steps), dataWaitSeconds: stepSeconds * waitShare * steps, wallSeconds: stepSeconds * steps, ...(loss !== undefined ? { loss } : {}) };
+}
+
+/**
+ * One step of CNN_PROFILE as the engine records it on `threads` threads: a data wait, the ops back
+ * to back on the training thread (each op once), and every worker taking the middle half of each
+ * op that runs 100 µs or more (its share of the op's parallel loops).
+ */
+export function timelineOf(step: number, threads: number, waitNs = 50_000): MeasuredTimeline {
+  const spans: ThreadSpan[] = [];
+  let at = waitNs + 2_000;
+  for (const [node, op, us] of CNN_PROFILE) {
+    const ns = Math.round(us * 1000);
+    spans.push({ thread: 0, node, op, startNs: at, endNs: at + ns });
+    if (us >= 100) for (let t = 1; t < threads; t++) spans.push({ thread: t, node, op, startNs: at + ns / 4, endNs: at + (3 * ns) / 4 });
+    at += ns + 500;
+  }
+  spans.sort((a, b) => a.thread - b.thread || a.startNs - b.startNs);
+  return { step, stepNs: at + 10_000, dataWaitNs: waitNs, threads, spans };
 }

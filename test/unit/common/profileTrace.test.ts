@@ -2,12 +2,12 @@
 // times that add up to the measured step.
 import { describe, expect, it } from 'vitest';
 import { buildProfileReport, chromeTrace } from '../../../common/profile/index.js';
-import { BATCH, loweredCnn, windowOf } from './profileFixture.js';
+import { BATCH, CNN_PROFILE, loweredCnn, timelineOf, windowOf } from './profileFixture.js';
 import { nestingProblems, traceTotals } from './profileTraceCheck.js';
 
-function trace(waitShare: number, otherShare: number) {
+function trace(waitShare: number, otherShare: number, timeline?: ReturnType<typeof timelineOf>) {
   const { spec, analysis } = loweredCnn();
-  const report = buildProfileReport({ analysis, spec, batchSize: BATCH, windows: [windowOf(1, 8, waitShare, otherShare)], createdAt: 'now' });
+  const report = buildProfileReport({ analysis, spec, batchSize: BATCH, windows: [windowOf(1, 8, waitShare, otherShare)], createdAt: 'now', ...(timeline ? { timeline } : {}) });
   return { report, trace: JSON.parse(JSON.stringify(chromeTrace(report))) as ReturnType<typeof chromeTrace> };
 }
 
@@ -44,5 +44,39 @@ describe('chromeTrace', () => {
     expect(stepUs).toBeCloseTo(report.stepMs * 1000, 3);
     expect(Math.abs(opsUs + waitUs - stepUs) / stepUs).toBeLessThan(0.1);
     expect(opsUs).toBeCloseTo(report.opMs * 1000, 2);
+  });
+
+  it('puts the recorded step on a track per engine thread, the ops nesting in the step on each', () => {
+    const { report, trace: t } = trace(0.1, 0.03, timelineOf(8, 3));
+    expect(nestingProblems(t)).toEqual([]);
+    const threadsProcess = t.traceEvents.filter((e) => e.pid === 2);
+    const names = threadsProcess.filter((e) => e.ph === 'M').map((e) => [e.name, e.tid, e.args!.name]);
+    expect(names).toEqual([
+      ['process_name', 0, 'Kiln engine: training step 8, per thread'],
+      ['thread_name', 1, 'training thread'], ['thread_name', 2, 'compute worker 1'], ['thread_name', 3, 'compute worker 2'],
+    ]);
+    const spans = threadsProcess.filter((e) => e.ph === 'X');
+    const onThread = (tid: number) => spans.filter((e) => e.tid === tid);
+    expect(onThread(1).filter((e) => e.cat === 'thread-op').map((e) => e.name)).toEqual(CNN_PROFILE.map(([node]) => node));
+    expect(onThread(1).find((e) => e.cat === 'thread-step')).toMatchObject({ name: 'training step 8', ts: 0, dur: report.timeline!.stepNs / 1000 });
+    expect(onThread(1).find((e) => e.cat === 'thread-wait')).toMatchObject({ ts: 0, dur: 50 });
+    // Workers: their share of the heavy ops, attributed to the op's layer and phase.
+    const worker = onThread(3);
+    expect(worker.map((e) => e.name)).toEqual(CNN_PROFILE.filter(([, , us]) => us >= 100).map(([node]) => node));
+    expect(worker.find((e) => e.name === 'fc1/matmul/grad/da')!.args).toMatchObject({ op: 'matmul', layer_id: 'd1', phase: 'backward' });
+    // The average step's totals are untouched by the recorded one.
+    const { opsUs, stepUs } = traceTotals(t);
+    expect(opsUs).toBeCloseTo(report.opMs * 1000, 2);
+    expect(stepUs).toBeCloseTo(report.stepMs * 1000, 3);
+  });
+
+  it('finds spans of one thread that overlap without nesting', () => {
+    const timeline = timelineOf(8, 2);
+    const worker = timeline.spans.filter((s) => s.thread === 1);
+    worker[1] = { ...worker[1], startNs: worker[0].endNs - 1000 };  // starts before the previous one ends
+    timeline.spans = [...timeline.spans.filter((s) => s.thread === 0), ...worker];
+    const problems = nestingProblems(trace(0.1, 0.03, timeline).trace);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^thread 2\/2: .* overlaps the end of /);
   });
 });
