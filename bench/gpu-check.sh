@@ -283,12 +283,17 @@ cuda_tests=$(grep -cE '✓.*(cuda|GPU)' "$WORK/ops.log" || true)
 bf16_tests=$(grep -cE '✓.*bfloat16' "$WORK/ops.log" || true)
 bf16_failed=$(grep -cE '×.*bfloat16' "$WORK/ops.log" || true)
 
+step "the app's own path: kiln train (auto picks the GPU)"
+if KILN_LOGDIR="$WORK/runs" node bin/kiln.js train --epochs 3 > "$WORK/train.log" 2>&1 &&
+  grep -h 'Training on the GPU' "$WORK"/runs/*/run.json > /dev/null; then app=PASS; else app=FAIL; status=1; fi
+tail -n 3 "$WORK/train.log"; grep -ho '"Training on the GPU[^"]*"' "$WORK"/runs/*/run.json || true
+
 step "training and GEMM: Kiln on cuda, then PyTorch eager on the same GPU"
 node "$WORK/kiln_side.mjs" "$ROOT" "$WORK/sizes.json" | tee "$WORK/kiln.json"
 "$PY" "$WORK/torch_side.py" "$WORK/sizes.json" cuda | tee "$WORK/torch.json"
 
 step "summary"
-"$PY" - "$WORK/kiln.json" "$WORK/torch.json" "$ops" "$cuda_tests" "$bf16_tests" "$bf16_failed" <<'PYEOF' || status=1
+"$PY" - "$WORK/kiln.json" "$WORK/torch.json" "$ops" "$cuda_tests" "$bf16_tests" "$bf16_failed" "$app" <<'PYEOF' || status=1
 import json, math, sys
 kiln = json.load(open(sys.argv[1]))
 torch = json.load(open(sys.argv[2]))
@@ -296,8 +301,9 @@ ops, cuda_lines, bf16_passed, bf16_failed = sys.argv[3], sys.argv[4], int(sys.ar
 rows, ok = [], ops == "PASS"
 rows.append(("ops and trainings, cuda vs reference, float32", ops, f"{cuda_lines} cuda tests passed"))
 bf16_ok = bf16_passed > 0 and bf16_failed == 0
-ok = ok and bf16_ok
+ok = ok and bf16_ok and sys.argv[7] == "PASS"
 rows.append(("mixed_bfloat16 products, within 1e-2", "PASS" if bf16_ok else "FAIL", f"{bf16_passed} passed, {bf16_failed} failed"))
+rows.append(("kiln train trains on the GPU by itself", sys.argv[7], "run.json notes say 'Training on the GPU'"))
 for name, title in (("w1", "W1 MLP, batch 1024"), ("w2", "W2 CNN, batch 256")):
     k, t, th = kiln[name], torch[name], torch[name + "_from_host"]
     ratio = k["samplesPerSecond"] / t
