@@ -49,6 +49,11 @@ struct device_memory {
   // mark i + 1 for i < count - 1. false when the device reports an error.
   void (*mark)(int32_t index);
   bool (*elapsed_ns)(int32_t count, int64_t* ns);
+  // Copies that overlap the kernels: upload_ahead queues a copy on a queue of its own (from
+  // page-locked memory it runs while kernels do); wait_uploads makes the kernels queued after it
+  // wait for every copy queued so far. synchronize also waits for these copies.
+  bool (*upload_ahead)(void* device_dst, const void* host_src, int64_t bytes);
+  void (*wait_uploads)();
 };
 
 // Kernels are chosen by the dtype of the node's first input (or first output for ops without

@@ -24,7 +24,7 @@ const layerLabel = (l: LayerReport) => (l.type === null ? l.name : describeLayer
 export function formatProfile(r: ProfileReport): string {
   const out: string[] = [];
   const b = r.breakdown;
-  out.push(`Step: ${ms(r.stepMs)} ms (${Math.round((r.batchSize / r.stepMs) * 1000).toLocaleString('en-US')} samples/s), the mean of ${r.steps} steps of batch ${r.batchSize} on the ${r.backend} backend`);
+  out.push(`Step: ${ms(r.stepMs)} ms (${Math.round((r.batchSize / r.stepMs) * 1000).toLocaleString('en-US')} samples/s), the mean of ${r.steps} steps of batch ${r.batchSize} on ${r.backend.startsWith('cuda: ') ? `the GPU (${r.backend.slice(6)}, cuda backend)` : `the ${r.backend} backend`}`);
   const parts: [string, number][] = [['data wait', b.dataWait], ['forward', b.forward], ['backward', b.backward], ['optimizer', b.optimizer], ['loss and metrics', b.lossMetrics], ['between ops', b.other]];
   for (const [name, v] of parts) out.push(`  ${name.padEnd(17)}${ms(v).padStart(8)} ms ${percent(v / r.stepMs).padStart(4)}  ${'#'.repeat(Math.round((v / r.stepMs) * 40))}`);
   if (r.overhead) {

@@ -89,3 +89,18 @@ export async function machinePeak(options: { configDir?: string; refresh?: boole
   writeFileAtomic(path, `${JSON.stringify(cache, null, 2)}\n`);
   return { ...measured, cached: false };
 }
+
+/**
+ * The GPU's peak for the roofline comparison when training runs there: cuBLAS products at a few
+ * sizes through the cuda backend, float32 (no TF32) or, for mixed precision, bfloat16 operands.
+ * Quick on a GPU, so measured every time rather than cached.
+ */
+export async function gpuPeak(dtype: 'float32' | 'bfloat16' = 'float32'): Promise<PeakInfo> {
+  const addon = loadAddon();
+  const sizes: PeakInfo['sizes'] = [];
+  for (const size of [1024, 2048, 4096]) {
+    const seconds = await addon.cudaTimeGemm({ dtype, m: size, n: size, k: size, repeats: 10 });
+    sizes.push({ size, gflops: (2 * size ** 3) / seconds / 1e9 });
+  }
+  return { gflops: Math.max(...sizes.map((s) => s.gflops)), sizes, threads: 0, measuredAt: new Date().toISOString(), cached: false };
+}

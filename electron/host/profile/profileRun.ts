@@ -9,9 +9,10 @@
 import type { ModelDoc, TrainingConfig } from '../../../common/model/index.js';
 import { buildProfileReport, type MeasuredMemory, type MeasuredTimeline, type MeasuredWindow, type OverheadInfo, type PeakInfo, type ProfileReport } from '../../../common/profile/index.js';
 import type { BackendName, MappedSamples, NativeData, NativeFitEvent } from '../addon.js';
+import { backendLabel, chooseDevice } from '../training/device.js';
 import { buildNativeModel, prepareData, TrainingError, type TrainingData } from '../training/runTraining.js';
 import type { Weights } from '../training/weightsFile.js';
-import { machinePeak } from './peakProbe.js';
+import { gpuPeak, machinePeak } from './peakProbe.js';
 
 export interface ProfileRunOptions {
   model: ModelDoc;
@@ -60,9 +61,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 export async function profileRun(options: ProfileRunOptions): Promise<ProfileReport> {
   const steps = options.steps ?? DEFAULT_PROFILE_STEPS;
   if (!Number.isInteger(steps) || steps < 1) throw new TrainingError([`the number of steps to profile must be a whole number of at least 1, got ${steps}`]);
-  const { model, spec, analysis } = buildNativeModel(options.model, options.training, options.initialWeights, options.backend);
+  // Where the training would run (the GPU when one is usable), unless the caller says.
+  let backend = options.backend;
+  if (!backend) {
+    const device = chooseDevice(options.training);
+    if ('error' in device) throw new TrainingError([device.error]);
+    backend = device.backend;
+  }
+  const { model, spec, analysis } = buildNativeModel(options.model, options.training, options.initialWeights, backend);
   const prepared = prepareData(options.data, spec, analysis, 'the profiling data');
-  const peak = options.peak === false ? undefined : (options.peak ?? (await machinePeak({ configDir: options.configDir })));
+  const probe = () => (backend === 'cuda' ? gpuPeak(spec.precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32') : machinePeak({ configDir: options.configDir }));
+  const peak = options.peak === false ? undefined : (options.peak ?? (await probe()));
 
   // Whole batches only, so that every profiled step runs the same compiled plan.
   const batch = Math.min(options.training.batchSize, prepared.count);
@@ -125,7 +134,7 @@ export async function profileRun(options: ProfileRunOptions): Promise<ProfileRep
       offStepMs: median(off) * 1000, onStepMs: median(on) * 1000, percent: (median(on) / median(off) - 1) * 100, rounds: off.length,
     };
     return buildProfileReport({
-      analysis, spec, batchSize: batch, windows, backend: options.backend ?? 'cpu', memory, timeline,
+      analysis, spec, batchSize: batch, windows, backend: backendLabel(backend), memory, timeline,
       ...(peak ? { peak } : {}), ...(overhead ? { overhead } : {}),
     });
   } finally {

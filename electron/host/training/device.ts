@@ -25,3 +25,10 @@ export function chooseDevice(training: TrainingConfig, addon: NativeAddon = load
   const precision = training.precision === 'mixed_bfloat16' ? ', mixed_bfloat16' : '';
   return { backend: 'cuda', note: `Training on the GPU: ${gpu.name}${limit}${precision}.` };
 }
+
+/** 'cpu', or the GPU's name for the cuda backend ("cuda: NVIDIA H200"), for reports. */
+export function backendLabel(backend: BackendName, addon: NativeAddon = loadAddon()): string {
+  if (backend !== 'cuda') return backend;
+  const gpu = addon.devices().find((d) => d.backend === 'cuda');
+  return gpu?.available ? `cuda: ${gpu.name}` : 'cuda';
+}

@@ -21,7 +21,7 @@ import type { DataOptions } from './dataSpec.js';
 import { dataFingerprint } from './fingerprint.js';
 import { RUN_FILE_VERSION, type BestInfo, type RunFile } from './runFile.js';
 import { RunRecorder } from './RunRecorder.js';
-import { chooseDevice } from './device.js';
+import { backendLabel, chooseDevice } from './device.js';
 import type { Weights } from './weightsFile.js';
 
 /**
@@ -401,7 +401,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
   const stepsPerEpoch = Math.ceil(train.count / batch);
   const initialEpoch = options.initialEpoch ?? 0;
   const initialStep = options.initialStep ?? 0;
-  options.profiler?.attach({ model, spec, analysis, batchSize: batch, backend: options.backend ?? 'cpu', stepOffset: initialStep });
+  options.profiler?.attach({ model, spec, analysis, batchSize: batch, backend: backendLabel(backend), stepOffset: initialStep });
   const classifier = validation ? classifierOf(spec) : null;
   const confusionSamples = Math.min(validation?.count ?? 0, options.run?.confusionSamples ?? confusionSamplesSetting());
 

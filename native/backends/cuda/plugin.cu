@@ -74,6 +74,20 @@ bool upload(void* dst, const void* src, int64_t bytes) {
   return e == cudaSuccess;
 }
 
+cudaStream_t copy_stream = nullptr;  // batches going up while kernels run
+cudaEvent_t copied = nullptr;        // recorded after each copy queued there
+
+bool upload_ahead(void* dst, const void* src, int64_t bytes) {
+  cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyHostToDevice, copy_stream);
+  if (e == cudaSuccess) e = cudaEventRecord(copied, copy_stream);
+  if (e != cudaSuccess) last_memory_error = cudaGetErrorString(e);
+  return e == cudaSuccess;
+}
+
+void wait_uploads() {
+  if (cudaStreamWaitEvent(stream(), copied, 0) != cudaSuccess) record_error("waiting for a batch's copy failed");
+}
+
 // Waits for the stream: kernel failures recorded since the last download surface here.
 bool download(void* dst, const void* src, int64_t bytes) {
   cudaError_t e = bytes > 0 ? cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToHost, stream()) : cudaSuccess;
@@ -90,6 +104,10 @@ bool download(void* dst, const void* src, int64_t bytes) {
 
 bool synchronize() {
   char none = 0;
+  if (cudaStreamSynchronize(copy_stream) != cudaSuccess) {
+    last_memory_error = cudaGetErrorString(cudaGetLastError());
+    return false;
+  }
   return download(&none, nullptr, 0);
 }
 
@@ -128,7 +146,8 @@ bool elapsed_ns(int32_t count, int64_t* ns) {
   return true;
 }
 
-const device_memory memory{alloc, release, upload, download, synchronize, last_error, alloc_host, release_host, mark, elapsed_ns};
+const device_memory memory{alloc,      release,      upload, download,   synchronize,  last_error,
+                           alloc_host, release_host, mark,   elapsed_ns, upload_ahead, wait_uploads};
 
 // NVML (the driver's management library) for the device's utilisation, loaded when present.
 struct nvml_api {
@@ -190,7 +209,9 @@ std::string open_device(cuda_device_info& info) {
     return std::string(prop.name) + " has compute capability " + std::to_string(prop.major) + "." + std::to_string(prop.minor) +
            "; the CUDA plugin needs 8.0 or newer (Ampere and later)";
   }
-  if (cudaSetDevice(0) != cudaSuccess || cudaStreamCreateWithFlags(&the_stream, cudaStreamNonBlocking) != cudaSuccess) {
+  if (cudaSetDevice(0) != cudaSuccess || cudaStreamCreateWithFlags(&the_stream, cudaStreamNonBlocking) != cudaSuccess ||
+      cudaStreamCreateWithFlags(&copy_stream, cudaStreamNonBlocking) != cudaSuccess ||
+      cudaEventCreateWithFlags(&copied, cudaEventDisableTiming) != cudaSuccess) {
     return std::string("the CUDA device could not be opened: ") + cudaGetErrorString(cudaGetLastError());
   }
   load_nvml();

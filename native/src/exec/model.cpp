@@ -26,6 +26,8 @@ struct model::compiled {
   // Device backends: the plan's batch and scalar sources in device memory.
   std::vector<device_block> device;
   std::vector<void*> device_x, device_y;
+  // Training: a second set, so the next batch's copy can run while this step computes.
+  std::vector<void*> device_x_next, device_y_next;
   void* device_lr = nullptr;
   void* device_iteration = nullptr;
   void* device_seeds = nullptr;
@@ -155,14 +157,14 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
   for (size_t i = 0; i < sg.dropout_seeds.size(); ++i) c->sources[static_cast<size_t>(sg.dropout_seeds[i])] = &c->seeds[i];
   if (c->step) c->op_ns.assign(c->step->size(), 0);
   if (device_) {
-    if (std::string e = bind_device(*c); !e.empty()) return e;
+    if (std::string e = bind_device(*c, mode == run_mode::train); !e.empty()) return e;
   }
   out = c.get();
   compiled_[key] = std::move(c);
   return "";
 }
 
-std::string model::bind_device(compiled& c) {
+std::string model::bind_device(compiled& c, bool train) {
   const step_graph& sg = c.sg;
   auto gpu_memory_error = [this](const std::string& what, int64_t bytes) {
     return memory_error(what + " on the GPU", bytes) + " (" + device_->last_error() + ")";
@@ -204,6 +206,16 @@ std::string model::bind_device(compiled& c) {
     c.device_y.push_back(d);
     c.sources[static_cast<size_t>(sg.targets[i])] = d;
   }
+  if (train) {
+    for (size_t i = 0; i < sg.inputs.size(); ++i) {
+      c.device_x_next.push_back(block(c.x_bytes[i] * sg.batch));
+      if (!c.device_x_next.back()) return gpu_memory_error("a second batch of inputs", c.x_bytes[i] * sg.batch);
+    }
+    for (size_t i = 0; i < sg.targets.size(); ++i) {
+      c.device_y_next.push_back(block(c.y_bytes[i] * sg.batch));
+      if (!c.device_y_next.back()) return gpu_memory_error("a second batch of targets", c.y_bytes[i] * sg.batch);
+    }
+  }
   // The learning rate, step and dropout seeds: sent before every training step, zero until then.
   const auto seed_bytes = static_cast<int64_t>(c.seeds.size() * sizeof(int32_t));
   auto* scalars = static_cast<unsigned char*>(block(2 * sizeof(float) + seed_bytes));
@@ -236,6 +248,21 @@ std::string model::push_weights() {
   for (size_t i = 0; i < weights_.size() && i < device_weights_.size(); ++i) {
     const auto bytes = static_cast<int64_t>(weights_[i].size() * sizeof(float));
     if (std::string e = upload(device_, device_weights_[i].data(), weights_[i].data(), bytes, "the weights"); !e.empty()) return e;
+  }
+  return "";
+}
+
+std::string model::upload_ahead(compiled& c, int64_t b, const std::vector<unsigned char*>& slot) {
+  const bool odd = b % 2 == 1;
+  for (size_t i = 0; i < c.sg.inputs.size(); ++i) {
+    if (!device_->upload_ahead(odd ? c.device_x_next[i] : c.device_x[i], slot[i], c.x_bytes[i] * c.sg.batch)) {
+      return "copying a batch to the GPU failed: " + std::string(device_->last_error());
+    }
+  }
+  for (size_t i = 0; i < c.sg.targets.size(); ++i) {
+    if (!device_->upload_ahead(odd ? c.device_y_next[i] : c.device_y[i], slot[c.sg.inputs.size() + i], c.y_bytes[i] * c.sg.batch)) {
+      return "copying a batch to the GPU failed: " + std::string(device_->last_error());
+    }
   }
   return "";
 }
@@ -298,6 +325,13 @@ std::string model::fit(const dataset& train, const fit_options& o,
   // A device's kernels leave the host's cores free: the training thread only enqueues them.
   const int32_t compute_threads = device_ ? 1 : pool_ ? pool_->size() : 1;
   const bool spare_core = static_cast<int32_t>(std::thread::hardware_concurrency()) > compute_threads;
+  // Nothing may still be copying out of the page-locked slots when fit returns (stopped or failed included).
+  struct device_quiet {
+    const device_memory* d;
+    ~device_quiet() {
+      if (d) d->synchronize();
+    }
+  } quiet_on_return{device_};
   const int64_t slot_bytes = batch_prefetcher::memory_bytes(batch, main->x_bytes, main->y_bytes);
   batch_prefetcher prefetch(train, batch, main->x_bytes, main->y_bytes, o.prefetch < 0 ? spare_core : o.prefetch == 1,
                             device_ ? pinned_batches(slot_bytes) : nullptr);
@@ -314,7 +348,14 @@ std::string model::fit(const dataset& train, const fit_options& o,
     epoch_event.epoch = epoch;
     epoch_event.metrics.assign(n_metrics, 0.0);
     prefetch.start_epoch(&order);
-    for (int64_t b = 0; b < full + (rest > 0 ? 1 : 0); ++b) {
+    const int64_t batches = full + (rest > 0 ? 1 : 0);
+    // On a device, batch b's copy is queued while step b - 1 computes (on the device's copy queue,
+    // into the plan's other batch buffers); batch 0's here.
+    double next_wait = 0;
+    if (device_) {
+      if (std::string up = upload_ahead(full > 0 ? *main : *tail, 0, prefetch.acquire(0, next_wait)); !up.empty()) return up;
+    }
+    for (int64_t b = 0; b < batches; ++b) {
       if (!wait_if_paused()) {
         summary.stopped = true;
         return "";
@@ -324,26 +365,30 @@ std::string model::fit(const dataset& train, const fit_options& o,
       const bool profiled = profiling_ && &c == main;
       const clock::time_point step_start = profiled ? clock::now() : clock::time_point{};
       e.data_wait = 0;
-      const std::vector<unsigned char*>& slot = prefetch.acquire(b, e.data_wait);
+      const std::vector<unsigned char*>* slot = nullptr;
+      if (device_) {
+        e.data_wait = next_wait;
+      } else {
+        slot = &prefetch.acquire(b, e.data_wait);
+      }
       epoch_event.data_wait += e.data_wait;
       c.learning_rate = static_cast<float>(learning_rate_at(spec_.optimizer, iterations_));
       c.iteration = static_cast<float>(iterations_ + 1);
       rng seeds(spec_.seed ^ (0xd50d50d5ULL * static_cast<uint64_t>(iterations_ + 1)));
       for (int32_t& s : c.seeds) s = static_cast<int32_t>(seeds.next_u64() >> 33);
       if (device_) {
-        // The batch and the step's scalars go up on the device's stream, ahead of the step's kernels.
-        std::string up;
-        for (size_t i = 0; i < c.sg.inputs.size() && up.empty(); ++i) up = upload(device_, c.device_x[i], slot[i], c.x_bytes[i] * c.sg.batch, "a batch");
-        for (size_t i = 0; i < c.sg.targets.size() && up.empty(); ++i) {
-          up = upload(device_, c.device_y[i], slot[c.sg.inputs.size() + i], c.y_bytes[i] * c.sg.batch, "a batch");
-        }
-        if (up.empty()) up = upload(device_, c.device_lr, &c.learning_rate, sizeof(float), "the learning rate");
+        // The step's kernels wait for its batch's copy; the scalars go up on the device's queue.
+        device_->wait_uploads();
+        const bool odd = b % 2 == 1;
+        for (size_t i = 0; i < c.sg.inputs.size(); ++i) c.sources[static_cast<size_t>(c.sg.inputs[i])] = odd ? c.device_x_next[i] : c.device_x[i];
+        for (size_t i = 0; i < c.sg.targets.size(); ++i) c.sources[static_cast<size_t>(c.sg.targets[i])] = odd ? c.device_y_next[i] : c.device_y[i];
+        std::string up = upload(device_, c.device_lr, &c.learning_rate, sizeof(float), "the learning rate");
         if (up.empty()) up = upload(device_, c.device_iteration, &c.iteration, sizeof(float), "the step");
         if (up.empty()) up = upload(device_, c.device_seeds, c.seeds.data(), static_cast<int64_t>(c.seeds.size() * sizeof(int32_t)), "the seeds");
         if (!up.empty()) return up;
       } else {
-        for (size_t i = 0; i < c.sg.inputs.size(); ++i) c.sources[static_cast<size_t>(c.sg.inputs[i])] = slot[i];
-        for (size_t i = 0; i < c.sg.targets.size(); ++i) c.sources[static_cast<size_t>(c.sg.targets[i])] = slot[c.sg.inputs.size() + i];
+        for (size_t i = 0; i < c.sg.inputs.size(); ++i) c.sources[static_cast<size_t>(c.sg.inputs[i])] = (*slot)[i];
+        for (size_t i = 0; i < c.sg.targets.size(); ++i) c.sources[static_cast<size_t>(c.sg.targets[i])] = (*slot)[c.sg.inputs.size() + i];
       }
       run_options ro;
       ro.pool = pool_;
@@ -356,9 +401,14 @@ std::string model::fit(const dataset& train, const fit_options& o,
       ro.check_finite = o.check;
       std::string error = c.step->run(c.sources, ro);
       if (!device_) prefetch.release(b);
-      if (device_) device_newer_ = true;
+      if (device_) {
+        device_newer_ = true;
+        // The next batch goes into the buffers step b - 1 read (that step is done: its loss was read).
+        next_wait = 0;
+        if (error.empty() && b + 1 < batches) error = upload_ahead(b + 1 < full ? *main : *tail, b + 1, prefetch.acquire(b + 1, next_wait));
+      }
       // The loss and metrics are the step's only reads: on a device, the first waits for the step,
-      // and with it for the batch's copy out of the slot, which may then be refilled.
+      // and with it for the copy out of batch b's slot (the step waited for it), which may then be refilled.
       if (error.empty()) error = read_scalar(*c.step, c.sg.loss, e.loss);
       for (size_t k = 0; k < n_metrics && error.empty(); ++k) error = read_scalar(*c.step, c.sg.metrics[k], e.metrics[k]);
       if (device_) prefetch.release(b);

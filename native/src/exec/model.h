@@ -156,8 +156,8 @@ class model {
   model(model_spec spec, const kernel_table& kernels, thread_pool* pool);
   std::string compiled_for(int64_t batch, run_mode mode, compiled*& out);
   // Device backends: points the plan's sources at device memory (weights and optimizer state
-  // shared by every plan, batch and scalar buffers per plan); "" or the problem.
-  std::string bind_device(compiled& c);
+  // shared by every plan, batch and scalar buffers per plan, two batches for training); "" or the problem.
+  std::string bind_device(compiled& c, bool train);
   // Runs `body` over the data in order, batch by batch, with the batch's samples bound as inputs.
   std::string run_batches(const dataset& data, int32_t batch_size, bool with_targets,
                           const std::function<std::string(compiled&, int64_t first, int64_t n)>& body);
@@ -183,6 +183,8 @@ class model {
   void* pinned_ = nullptr;
   int64_t pinned_bytes_ = 0;
   unsigned char* pinned_batches(int64_t bytes);
+  // Queues batch b's copy (from its prefetcher slot) into the plan's buffers for b; "" or the problem.
+  std::string upload_ahead(compiled& c, int64_t b, const std::vector<unsigned char*>& slot);
   std::map<std::pair<int64_t, int>, std::unique_ptr<compiled>> compiled_;
   int64_t iterations_ = 0;  // updates done (Keras's optimizer.iterations)
   int64_t epochs_ = 0;      // epochs done, over every fit: picks each epoch's shuffle

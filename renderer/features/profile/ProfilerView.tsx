@@ -33,6 +33,7 @@ function Summary({ report }: { report: ProfileReport }) {
   const stats: [string, string, string?][] = [
     ['step', formatMs(report.stepMs), report.run !== undefined ? `The mean of ${report.steps} steps of batch ${report.batchSize} of a training run` : `The mean of ${report.steps} steps of batch ${report.batchSize}, after warm-up`],
     ['samples/s', Math.round((report.batchSize / report.stepMs) * 1000).toLocaleString('en-US')],
+    ['device', report.backend.startsWith('cuda: ') ? `GPU · ${report.backend.slice(6)}` : 'CPU', report.backend.startsWith('cuda') ? 'Op times from CUDA events between the kernels' : 'Op times from the engine thread\'s clock'],
     ['parameters', formatBytes(report.memory.paramBytes), `${formatBytes(report.memory.optimizerBytes)} more of optimizer state`],
     ['activations', formatBytes(report.memory.activationBytes), 'Layer outputs for one batch, kept for the backward pass'],
   ];
@@ -40,7 +41,10 @@ function Summary({ report }: { report: ProfileReport }) {
   if (report.run !== undefined && profiled) {
     stats.unshift(['run', `${report.run}, steps ${profiled.firstStep}–${profiled.lastStep ?? profiled.firstStep + profiled.steps - 1}`, `Profiled live, while the run trained: its ${report.steps} whole batches in these steps`]);
   }
-  if (report.peak) stats.push(['machine peak', `${report.peak.gflops.toFixed(0)} GFLOP/s`, `float32 GEMM on ${report.peak.threads} threads, measured ${report.peak.measuredAt.slice(0, 10)}`]);
+  if (report.peak) {
+    const on = report.peak.threads > 0 ? `float32 GEMM on ${report.peak.threads} threads` : 'cuBLAS GEMM on the GPU';
+    stats.push(['machine peak', `${report.peak.gflops.toFixed(0)} GFLOP/s`, `${on}, measured ${report.peak.measuredAt.slice(0, 10)}`]);
+  }
   if (report.overhead) {
     const o = report.overhead;
     stats.push(['profiling overhead', `${o.percent >= 0 ? '+' : ''}${o.percent.toFixed(1)}%`, `Median of ${o.rounds} rounds: ${formatMs(o.offStepMs)} per step with timers off, ${formatMs(o.onStepMs)} on`]);
