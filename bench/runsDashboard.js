@@ -3,12 +3,14 @@
 // sample:mnist several times through the engine's RPC, alternating
 //  - headless: no page open;
 //  - dashboard: the studio open in Chromium on the Runs view, its charts following the run live
-//    (the runs store polls the running run's scalars about 6.7 times a second).
+//    (the runs store polls the running run's scalars about 6 times a second).
 // Throughput is the steady state: samples between the first and the last metric batch over the
-// time between them (startup and data loading excluded). Prints each round, the medians and
-// their ratio; asserts nothing. Needs `npm run build` (with the Runs view wired into the app).
+// time between them (startup and data loading excluded). Prints each round (with the chart
+// updates and the CPU time Chromium's processes and the `kiln serve` process tree used during it,
+// read from /proc), the medians and their ratio; asserts nothing. Needs `npm run build` (with the
+// Runs view wired into the app).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,15 +94,47 @@ async function trainOnce(rpc) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** CPU seconds (user + system) used so far by the processes below `root` whose command matches `name` (Linux /proc; 0 elsewhere). */
+function cpuSeconds(root, name) {
+  const procs = new Map();
+  let pids;
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      procs.set(Number(pid), { comm: stat.slice(stat.indexOf('(') + 1, close), parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (pid) => {
+    for (let p = procs.get(pid); p; p = procs.get(p.parent)) if (p.parent === root) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, p] of procs) if ((pid === root || below(pid)) && name.test(p.comm)) ticks += p.ticks;
+  return ticks / 100;  // USER_HZ
+}
+
 const logdir = mkdtempSync(join(tmpdir(), 'kiln-runs-bench-'));
 const serve = await startServe(logdir);
 const rpc = await connect(serve.port, serve.token);
 const browser = await chromium.launch({ executablePath: process.env.KILN_CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking'] });
-const figures = { headless: [], dashboard: [] };
+const figures = { headless: [], dashboard: [], chromium: [], updates: [] };
+const chromiumCpu = () => cpuSeconds(process.pid, /chrom/i);
+const hostCpu = () => cpuSeconds(serve.child.pid, /./);
 try {
   console.log(`warm-up: ${(await trainOnce(rpc)).toFixed(0)} samples/s`); // data cache, page cache
   for (let round = 0; round < ROUNDS; round++) {
+    const hostBefore = hostCpu();
     figures.headless.push(await trainOnce(rpc));
+    const hostHeadless = hostCpu() - hostBefore;
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(serve.url);
     await page.getByTestId('mode-runs').click();
@@ -112,15 +146,23 @@ try {
       observer.observe(document.querySelector('[data-testid="runs-view"]'), { attributes: true, subtree: true, attributeFilter: ['data-points'] });
       window.addEventListener('bench-stop', () => resolve(n), { once: true });
     }));
+    const [chromiumBefore, hostBefore2, started] = [chromiumCpu(), hostCpu(), performance.now()];
     const samples = await trainOnce(rpc);
+    const seconds = (performance.now() - started) / 1000;
+    const [chromium, host] = [chromiumCpu() - chromiumBefore, hostCpu() - hostBefore2];
     await page.evaluate(() => window.dispatchEvent(new Event('bench-stop')));
     figures.dashboard.push(samples);
-    console.log(`round ${round + 1}: headless ${figures.headless.at(-1).toFixed(0)} samples/s, dashboard ${samples.toFixed(0)} samples/s (${await polls} chart updates)`);
+    const updates = await polls;
+    figures.chromium.push(chromium / seconds);
+    figures.updates.push(updates / seconds);
+    console.log(`round ${round + 1}: headless ${figures.headless.at(-1).toFixed(0)} samples/s, dashboard ${samples.toFixed(0)} samples/s (${updates} chart updates in ${seconds.toFixed(1)} s); ` +
+      `CPU s: Chromium ${chromium.toFixed(2)} (${((chromium / Math.max(1, updates)) * 1000).toFixed(0)} ms an update), kiln serve ${host.toFixed(2)} (headless ${hostHeadless.toFixed(2)})`);
     await page.close();
   }
   const h = median(figures.headless);
   const d = median(figures.dashboard);
-  console.log(`median: headless ${h.toFixed(0)} samples/s, with the Runs view ${d.toFixed(0)} samples/s: ${((d / h) * 100).toFixed(1)}% of headless`);
+  console.log(`median: headless ${h.toFixed(0)} samples/s, with the Runs view ${d.toFixed(0)} samples/s: ${((d / h) * 100).toFixed(1)}% of headless; ` +
+    `${median(figures.updates).toFixed(1)} chart updates/s, Chromium busy ${(median(figures.chromium) * 100).toFixed(0)}% of a core`);
 } finally {
   await browser.close();
   rpc.client.close();

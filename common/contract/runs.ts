@@ -50,6 +50,33 @@ export interface ScalarQuery {
   smoothingKind: 'ema' | 'moving-average';
   /** About how many points each series may have after downsampling (the chart's width in pixels). */
   width: number;
+  /**
+   * The cursors of series the client holds from earlier answers to the same settings (a live
+   * run's polls): a series with no new point is left out of the answer, and a grown one comes as
+   * an `append` where it can.
+   */
+  since?: SeriesCursor[];
+}
+
+/**
+ * What a client holds of a series, from the answer that gave it: the client sends it back in its
+ * next query. Only the host reads its fields; they are checked against the series, and a cursor
+ * that does not fit (other settings, a series that was cut) gets the whole series.
+ */
+export interface SeriesCursor {
+  run: string;
+  tag: string;
+  split: ScalarSeries['split'];
+  /** Points of the series the answer covered. */
+  count: number;
+  /** The settings the answer was computed with. */
+  query: string;
+  /**
+   * Where an append can start: the first index of the newest downsampling bucket, the bucket
+   * size, how many raw and smoothed points the answer had before that index, and the EMA's
+   * state there (constant: every value so far equals the first).
+   */
+  resume?: { from: number; bucket: number; raw: number; smoothed: number; ema?: { last: number; n: number; constant: boolean } };
 }
 
 /** One drawn series: a run's tag in one split. */
@@ -66,11 +93,18 @@ export interface ScalarSeries {
   smoothed: { x: number[]; y: number[] };
   /** The newest point, always kept. */
   last: { x: number; y: number; step: number } | null;
+  /**
+   * Set when the answer extends what the client holds (its `since` cursor): keep the first `raw`
+   * raw and `smoothed` smoothed points held, and append these.
+   */
+  append?: { raw: number; smoothed: number };
+  /** To send back in the next query's `since` (absent: every poll gets the whole series). */
+  cursor?: SeriesCursor;
 }
 
 export interface HistogramSeries {
   run: string;
-  /** `dense/kernel` ... */
+  /** `dense/kernel` ...; a weight's gradient: `dense/kernel_grad` (common/metrics/histogramTags.ts). */
   tag: string;
   /** One histogram per epoch: bucket edges and counts. */
   steps: { step: number; edges: number[]; counts: number[] }[];

@@ -16,22 +16,38 @@
 
 export function emaSmooth(y: ArrayLike<number>, weight: number): Float64Array {
   const out = Float64Array.from(y);
-  if (out.length === 0) return out;
-  const w = Number.isFinite(weight) ? Math.max(0, Math.min(weight, 1)) : 0;
-  const first = out[0];
-  let constant = true;
-  for (let i = 0; i < out.length && constant; i++) constant = out[i] == first;  // false from the start for a NaN
-  if (constant) return out;
-  let last = 0;
-  let n = 0;
-  for (let i = 0; i < out.length; i++) {
-    const v = out[i];
-    if (!Number.isFinite(v)) continue;
-    last = last * w + (1 - w) * v;
-    n++;
-    out[i] = last / (w === 1 ? 1 : 1 - Math.pow(w, n));
-  }
+  if (out.length === 0 || isConstant(y, 0, y.length, y[0])) return out;
+  emaContinue(y, weight, 0, y.length, { last: 0, n: 0 }, out);
   return out;
+}
+
+/** The EMA's running value and the finite values counted so far. */
+export interface EmaState {
+  last: number;
+  n: number;
+}
+
+/**
+ * emaSmooth's loop over y[from, to), going on from `state` (which it advances): out[i - from] gets
+ * point i's smoothed value, the same bits emaSmooth gives it, so a growing series can be smoothed
+ * a piece at a time. (The constant-series rule is the caller's: see isConstant.)
+ */
+export function emaContinue(y: ArrayLike<number>, weight: number, from: number, to: number, state: EmaState, out: Float64Array): void {
+  const w = Number.isFinite(weight) ? Math.max(0, Math.min(weight, 1)) : 0;
+  for (let i = from; i < to; i++) {
+    const v = y[i];
+    out[i - from] = v;
+    if (!Number.isFinite(v)) continue;
+    state.last = state.last * w + (1 - w) * v;
+    state.n++;
+    out[i - from] = state.last / (w === 1 ? 1 : 1 - Math.pow(w, state.n));
+  }
+}
+
+/** Whether y[from, to) all equal `first` (`==`, so a NaN never does): emaSmooth leaves such a series as it is. */
+export function isConstant(y: ArrayLike<number>, from: number, to: number, first: number): boolean {
+  for (let i = from; i < to; i++) if (!(y[i] == first)) return false;
+  return true;
 }
 
 /** Centred moving average over `window` points (1 or less: a copy). */

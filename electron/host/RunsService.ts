@@ -88,6 +88,7 @@ export class RunsService implements IRunsService {
   async scalars(query: ScalarQuery): Promise<ScalarSeries[]> {
     const q = checkQuery(query);
     const out: ScalarSeries[] = [];
+    const since = new Map((q.since ?? []).map((c) => [seriesKey(c.run, c.split, c.tag), c]));
     for (const id of q.runs) {
       if (!known(this.store, id)) continue;  // deleted meanwhile: the next list says so
       const file = this.store.runFile(id);
@@ -99,7 +100,8 @@ export class RunsService implements IRunsService {
       for (const tag of q.tags) {
         for (const { split, columns } of splits) {
           const c = columns.get(tag);
-          if (c) out.push(scalarSeries(id, tag, split, c, q, start, scale));
+          const series = c ? scalarSeries(id, tag, split, c, q, start, scale, since.get(seriesKey(id, split, tag))) : null;
+          if (series) out.push(series);
         }
       }
     }
@@ -284,8 +286,14 @@ function checkQuery(q: ScalarQuery): ScalarQuery {
   if (!(smoothing >= 0 && smoothing < 1)) bad('query.smoothing must be from 0 up to (not including) 1');
   const width = Math.round(Number(q.width ?? 1000));
   if (!(width >= 2 && width <= 100_000)) bad('query.width must be 2 to 100000 points');
-  return { runs: q.runs, tags: q.tags, xAxis: q.xAxis, smoothing, smoothingKind: q.smoothingKind === 'moving-average' ? 'moving-average' : 'ema', width };
+  const since = q.since ?? [];
+  if (!Array.isArray(since) || !since.every((c) => typeof c === 'object' && c !== null && typeof c.run === 'string' && typeof c.tag === 'string' && typeof c.split === 'string')) {
+    bad('query.since must be the cursors of earlier answers');
+  }
+  return { runs: q.runs, tags: q.tags, xAxis: q.xAxis, smoothing, smoothingKind: q.smoothingKind === 'moving-average' ? 'moving-average' : 'ema', width, since };
 }
+
+const seriesKey = (run: string, split: string, tag: string) => `${run}\u0000${split}\u0000${tag}`;
 
 /** How the run's steps map to epochs (see scalarSeries.ts). */
 function epochScale(file: RunFile | null, splits: { columns: Map<string, { wall: Float64Array; length: number }> }[]): EpochScale {

@@ -89,6 +89,12 @@ export interface NativeModel {
   iterations(): number;
   /** The base learning rate from the next step on (Keras's ReduceLROnPlateau). */
   setLearningRate(lr: number): void;
+  /**
+   * d(loss)/d(weight) per trainable weight over the first batch of `data` (its first batchSize
+   * samples, in order), as a training step computes them (dropout and batch statistics included,
+   * before clipping), with nothing updated.
+   */
+  gradients(data: Required<NativeData>, options?: { batchSize?: number }): Promise<Record<string, Float32Array>>;
 }
 
 export type BackendName = 'cpu' | 'reference' | 'cuda';

@@ -368,6 +368,47 @@ class infer_worker : public Napi::AsyncWorker {
   kiln::evaluation eval_;
 };
 
+// gradients: the libuv pool; resolves with { weightName: Float32Array } for trainable weights.
+class gradients_worker : public Napi::AsyncWorker {
+ public:
+  gradients_worker(Napi::Env env, std::shared_ptr<model_state> state, Napi::Object owner, owned_data data, int32_t batch)
+      : Napi::AsyncWorker(env, "kiln.gradients"), deferred_(Napi::Promise::Deferred::New(env)), state_(std::move(state)),
+        owner_(Napi::Persistent(owner)), data_(std::move(data)), batch_(batch) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    if (std::string e = state_->core->gradients(data_.view(), batch_, gradients_); !e.empty()) SetError(e);
+  }
+
+  void OnOK() override {
+    state_->busy = false;
+    Napi::Env env = Env();
+    Napi::Object out = Napi::Object::New(env);
+    const auto& params = state_->core->spec().params;
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (!params[i].trainable) continue;
+      Napi::Float32Array a = Napi::Float32Array::New(env, gradients_[i].size());
+      std::copy(gradients_[i].begin(), gradients_[i].end(), a.Data());
+      out.Set(params[i].name, a);
+    }
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& e) override {
+    state_->busy = false;
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<model_state> state_;
+  Napi::ObjectReference owner_;
+  owned_data data_;
+  int32_t batch_;
+  std::vector<std::vector<float>> gradients_;
+};
+
 class model_wrap : public Napi::ObjectWrap<model_wrap> {
  public:
   static Napi::Function define(Napi::Env env) {
@@ -380,7 +421,8 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
                         InstanceMethod("profileTimeline", &model_wrap::profile_timeline), InstanceMethod("memory", &model_wrap::memory),
                         InstanceMethod("profileSteps", &model_wrap::profile_steps), InstanceMethod("profileWindow", &model_wrap::profile_window),
                         InstanceMethod("iterations", &model_wrap::iterations),
-                        InstanceMethod("setLearningRate", &model_wrap::set_learning_rate)});
+                        InstanceMethod("setLearningRate", &model_wrap::set_learning_rate),
+                        InstanceMethod("gradients", &model_wrap::gradients)});
   }
 
   // new Model(spec, { backend: 'cpu' | 'reference' | 'cuda' })
@@ -461,6 +503,22 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
 
   Napi::Value evaluate(const Napi::CallbackInfo& info) { return infer(info, false); }
   Napi::Value predict(const Napi::CallbackInfo& info) { return infer(info, true); }
+
+  // gradients({x, y}, {batchSize}): d(loss)/d(weight) over the first batch, nothing updated.
+  Napi::Value gradients(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (state_->busy) return rejected(env, "the model is busy: wait for fit, evaluate or predict to finish");
+    owned_data data;
+    if (!read_data(env, info[0], state_->core->spec(), true, "gradient data", data)) return env.Undefined();
+    Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+    int32_t batch;
+    if (!read_count(env, o, "batchSize", 32, 1 << 20, batch)) return env.Undefined();
+    state_->busy = true;
+    auto* worker = new gradients_worker(env, state_, Value(), std::move(data), batch);
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+  }
 
   Napi::Value get_weights(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

@@ -1,8 +1,8 @@
 // Kiln's run folders against real TensorBoard and TensorFlow (test/conformance/tensorboard_runs.py):
 // (a) TensorBoard's EventAccumulator reads a Kiln run's train and validation scalars at the steps
-//     and values run.json records (Keras's tags), its histograms, and its hparams plugin data (the
-//     HParams dashboard shows the run with its flattened config and status); TensorFlow opens its
-//     last checkpoint with the weights the run ended with;
+//     and values run.json records (Keras's tags), its weight and gradient histograms, and its
+//     hparams plugin data (the HParams dashboard shows the run with its flattened config and
+//     status); TensorFlow opens its last checkpoint with the weights the run ended with;
 // (b) a logdir Keras's TensorBoard callback writes (update_freq='batch', histogram_freq=1) is served
 //     by the RunsService with Keras's steps and values.
 import { execFileSync } from 'node:child_process';
@@ -82,6 +82,21 @@ describe.skipIf(missing !== null && !process.env.CI)(`TensorBoard reads Kiln's r
     const series = await s.runs.scalars({ runs: ['iris-run'], tags: Object.keys(train), xAxis: 'wall', smoothing: 0, smoothingKind: 'ema', width: 100_000 });
     for (const x of series.filter((x) => x.split === 'train')) {
       expect(x.raw.x.map((wall, i) => [train[x.tag][i][0], wall, x.raw.y[i]]), x.tag).toEqual(train[x.tag]);
+    }
+  });
+
+  it('(a) EventAccumulator reads each weight\'s gradient histogram beside it, with the buckets Kiln serves', async () => {
+    const { histograms, plugins } = tb.kiln['iris-run/train'];
+    const weights = ['dense_1/bias', 'dense_1/kernel', 'dense_2/bias', 'dense_2/kernel'];
+    expect(Object.keys(histograms).sort()).toEqual(weights.flatMap((w) => [w, `${w}_grad`]).sort());
+    const served = await studio(join(dir, 'kiln')).runs.histograms({ run: 'iris-run', tags: weights.map((w) => `${w}_grad`) });
+    expect(served).toHaveLength(4);
+    for (const h of served) {
+      expect(plugins[h.tag]).toBe('histograms');
+      const rows = histograms[h.tag];
+      expect(h.steps.map((p) => p.step), h.tag).toEqual([0, 1, 2]);
+      expect(h.steps.map((p) => p.counts), h.tag).toEqual(rows.map(([, b]) => b.map((r) => r[2])));
+      expect(h.steps.map((p) => p.edges), h.tag).toEqual(rows.map(([, b]) => [b[0][0], ...b.map((r) => r[1])]));
     }
   });
 

@@ -31,7 +31,7 @@ async function chartPoints(): Promise<number> {
 }
 
 describe('the Runs view in Chromium', () => {
-  it('charts a running run live, overlays two runs, compares them in the table, and stops a run', async () => {
+  it('charts a running run live, overlays two runs, compares them in the table, shows gradient histograms, and stops a run', async () => {
     await expect.poll(() => status().getAttribute('data-status'), { timeout: 15_000 }).toBe('ready');
 
     // A finished run to compare with, then a long one to watch.
@@ -64,6 +64,18 @@ describe('the Runs view in Chromium', () => {
     await page.getByTestId('sort-name').click();
     await expect.poll(() => page.locator('th[aria-sort="descending"]').count()).toBe(1);
     await page.screenshot({ path: join(E2E_ARTEFACTS, 'runs-hparams.png') });
+
+    // The finished run's histograms per layer: its weights, then their gradients.
+    await finished.locator('.run-name').click();
+    await page.getByTestId('runs-tab-distributions').click();
+    const histograms = page.getByTestId('distributions-panel').getByTestId('histogram');
+    await expect.poll(() => histograms.count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    expect((await histograms.evaluateAll((els) => els.map((e) => e.getAttribute('data-tag') ?? ''))).some((t) => t.endsWith('_grad'))).toBe(false);
+    await page.getByTestId('histograms-gradients').click();
+    await expect.poll(() => histograms.evaluateAll((els) => els.map((e) => e.getAttribute('data-tag') ?? '').every((t) => t.endsWith('_grad')))).toBe(true);
+    expect(await histograms.count()).toBeGreaterThanOrEqual(2);
+    expect(Number(await histograms.first().getAttribute('data-steps'))).toBe(20);
+    await page.screenshot({ path: join(E2E_ARTEFACTS, 'runs-gradients.png') });
 
     // Stop the running run from its details.
     await page.getByTestId('runs-tab-scalars').click();

@@ -4,8 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { histogramBuckets } from '../../common/formats/tfevents/index.js';
 import { defaultModel, defaultTrainingConfig, type ModelDoc, type TrainingConfig } from '../../common/model/index.js';
 import { getDataset } from '../../electron/host/datasets.js';
+import { readLogdir } from '../../electron/host/runs/LogdirReader.js';
 import { buildNativeModel, runTraining, TrainingError, type EpochInfo } from '../../electron/host/training/runTraining.js';
 import { readTfCheckpointWeights } from '../../electron/host/training/tfCheckpoint.js';
 
@@ -70,6 +72,19 @@ describe('runTraining', () => {
 
     await expect(runTraining({ model: defaultModel(), training: config({ epochs: 1 }), data: irisData, run: { logdir: dir, name: 'plain' } }))
       .rejects.toThrow(/a run named "plain" already exists/);
+  });
+
+  it('records the gradient of each trainable weight over the first batch every epoch, as `<weight>_grad` histograms', async () => {
+    const result = await runTraining({ model: defaultModel(), training: config({ epochs: 2 }), data: irisData, run: { logdir: dir, name: 'gradients' } });
+    const [train] = readLogdir(join(dir, 'gradients')).filter((r) => r.name === 'train');
+    const histograms = train.series.histograms;
+    const weights = ['dense_1/bias', 'dense_1/kernel', 'dense_2/bias', 'dense_2/kernel'];
+    expect([...histograms.keys()].sort()).toEqual([...weights.flatMap((w) => [w, `${w}_grad`])].sort());
+    expect(histograms.get('dense_1/kernel_grad')!.map((h) => h.step)).toEqual([0, 1]);
+    // The last epoch's: the trained model's gradients over the first 16 samples.
+    const gradients = await result.model.gradients({ x: iris.x.subarray(0, 16 * 4), y: iris.y.subarray(0, 16) }, { batchSize: 16 });
+    for (const w of weights) expect(histograms.get(`${w}_grad`)!.at(-1)!.buckets, w).toEqual(histogramBuckets(gradients[w]));
+    expect(histograms.get('dense_2/kernel_grad')!.at(-1)!.buckets.some((b) => b.left !== 0 || b.right !== 0)).toBe(true);
   });
 
   it('fingerprints the data a run trained on: the same samples give the same fingerprint', async () => {

@@ -2,10 +2,17 @@
  * One drawn series (ScalarSeries) from a tag's full-resolution columns: x in the chosen axis,
  * smoothing over every point, then raw and smoothed each downsampled to the chart's width with
  * their extremes and newest point kept.
+ *
+ * A live run is polled several times a second, so an answer carries a cursor that the client
+ * sends back: with it, a series that has no new point is left out, and one that grew is sent from
+ * its newest downsampling bucket on (the buckets before it keep their points: downsample.ts), its
+ * EMA carried on from the state the cursor holds. The pieces have the same bits as the whole
+ * series computed at once. The centred moving average and epochs placed by wall time (both
+ * change points already sent) get the whole series whenever it grew.
  */
-import type { ScalarQuery, ScalarSeries } from '../../../common/contract/index.js';
-import { downsampleIndices, pick } from '../../../common/metrics/downsample.js';
-import { emaSmooth, movingAverage } from '../../../common/metrics/smoothing.js';
+import type { ScalarQuery, ScalarSeries, SeriesCursor } from '../../../common/contract/index.js';
+import { bucketSize, keptIndices, pick } from '../../../common/metrics/downsample.js';
+import { emaContinue, isConstant, movingAverage, type EmaState } from '../../../common/metrics/smoothing.js';
 import type { RunSplit } from '../training/runFile.js';
 import type { ScalarColumns } from './EventsScanner.js';
 
@@ -13,18 +20,18 @@ import type { ScalarColumns } from './EventsScanner.js';
 export type EpochScale = { stepsPerEpoch: number } | { epochEnds: Float64Array } | null;
 
 /**
- * x values on the epoch axis. epoch_* tags are written at step = epoch index, so they sit at the
- * epoch's end (index + 1). Other tags count steps: with steps per epoch known, x = step / that;
- * otherwise each point goes between the epoch ends it was written between (by wall time), spread
- * evenly; a run with no epoch_ tags has no epochs, and keeps its steps.
+ * x values on the epoch axis, for points [from, n). epoch_* tags are written at step = epoch
+ * index, so they sit at the epoch's end (index + 1). Other tags count steps: with steps per epoch
+ * known, x = step / that; otherwise each point goes between the epoch ends it was written between
+ * (by wall time), spread evenly; a run with no epoch_ tags has no epochs, and keeps its steps.
  */
-function epochX(tag: string, c: ScalarColumns, scale: EpochScale): Float64Array {
+function epochX(tag: string, c: ScalarColumns, scale: EpochScale, from: number): Float64Array {
   const n = c.length;
-  const x = new Float64Array(n);
+  const x = new Float64Array(n - from);
   if (tag.startsWith('epoch_')) {
-    for (let i = 0; i < n; i++) x[i] = c.step[i] + 1;
+    for (let i = from; i < n; i++) x[i - from] = c.step[i] + 1;
   } else if (scale && 'stepsPerEpoch' in scale) {
-    for (let i = 0; i < n; i++) x[i] = c.step[i] / scale.stepsPerEpoch;
+    for (let i = from; i < n; i++) x[i - from] = c.step[i] / scale.stepsPerEpoch;
   } else if (scale && scale.epochEnds.length > 0) {
     const ends = scale.epochEnds;
     // bounds[e]: the first point written after epoch e ended.
@@ -35,37 +42,107 @@ function epochX(tag: string, c: ScalarColumns, scale: EpochScale): Float64Array 
       bounds[e + 1] = i;
     }
     for (let e = 0; e <= ends.length; e++) {
-      const from = bounds[e];
+      const lo = bounds[e];
       const to = e < ends.length ? bounds[e + 1] : n;
-      const per = e < ends.length ? to - from : Math.max(1, bounds[e] - bounds[e - 1] || to - from);
-      for (let k = from; k < to; k++) x[k] = e + (k - from + 1) / per;
+      const per = e < ends.length ? to - lo : Math.max(1, bounds[e] - bounds[e - 1] || to - lo);
+      for (let k = Math.max(lo, from); k < to; k++) x[k - from] = e + (k - lo + 1) / per;
     }
   } else {
-    x.set(c.step.subarray(0, n));
+    x.set(c.step.subarray(from, n));
   }
   return x;
 }
 
-export function scalarSeries(run: string, tag: string, split: RunSplit, c: ScalarColumns, query: ScalarQuery, start: number, scale: EpochScale): ScalarSeries {
-  const n = c.length;
-  let x: Float64Array;
+function xValues(tag: string, c: ScalarColumns, query: ScalarQuery, start: number, scale: EpochScale, from: number): ArrayLike<number> {
   switch (query.xAxis) {
-    case 'epoch': x = epochX(tag, c, scale); break;
-    case 'wall': x = c.wall.subarray(0, n); break;
-    case 'relative': x = c.wall.subarray(0, n).map((w) => w - start); break;
-    default: x = c.step.subarray(0, n);
+    case 'epoch': return epochX(tag, c, scale, from);
+    case 'wall': return c.wall.subarray(from, c.length);
+    case 'relative': return c.wall.subarray(from, c.length).map((w) => w - start);
+    default: return c.step.subarray(from, c.length);
   }
+}
+
+/** The settings a series was computed with: a cursor from other settings is not used. */
+function settings(tag: string, query: ScalarQuery, start: number, scale: EpochScale): string {
+  const epochs = query.xAxis !== 'epoch' || tag.startsWith('epoch_') || !scale ? '' : 'stepsPerEpoch' in scale ? `/${scale.stepsPerEpoch}` : `@${scale.epochEnds.length}`;
+  return `${query.xAxis}${epochs} ${query.smoothingKind} ${query.smoothing} ${query.width} ${query.xAxis === 'relative' ? start : ''}`;
+}
+
+/** Whether new points leave the points before them as they were. */
+function appendable(tag: string, query: ScalarQuery, scale: EpochScale): boolean {
+  const movingWindow = query.smoothing > 0 && query.smoothingKind === 'moving-average';
+  const byWallTime = query.xAxis === 'epoch' && !tag.startsWith('epoch_') && scale !== null && 'epochEnds' in scale;
+  return !movingWindow && !byWallTime;
+}
+
+/** The cursor's resume point when it fits a series of `n` points downsampled in buckets of `bucket`. */
+function resumeFrom(since: SeriesCursor | undefined, key: string, n: number, bucket: number): SeriesCursor['resume'] {
+  const r = since?.query === key && since.count <= n ? since.resume : undefined;
+  if (!r || r.bucket !== bucket || !Number.isInteger(r.from) || r.from < 0 || r.from >= n || r.from % bucket !== 0) return undefined;
+  if (!Number.isInteger(r.raw) || !Number.isInteger(r.smoothed) || r.raw < 0 || r.smoothed < 0) return undefined;
+  return r;
+}
+
+/**
+ * The series of one tag; null when `since` shows the client already holds all of it. With a
+ * fitting `since`, only the points from its resume index on, as an append.
+ */
+export function scalarSeries(run: string, tag: string, split: RunSplit, c: ScalarColumns, query: ScalarQuery, start: number, scale: EpochScale): ScalarSeries;
+export function scalarSeries(run: string, tag: string, split: RunSplit, c: ScalarColumns, query: ScalarQuery, start: number, scale: EpochScale, since: SeriesCursor | undefined): ScalarSeries | null;
+export function scalarSeries(run: string, tag: string, split: RunSplit, c: ScalarColumns, query: ScalarQuery, start: number, scale: EpochScale, since?: SeriesCursor): ScalarSeries | null {
+  const n = c.length;
+  const key = settings(tag, query, start, scale);
+  if (since && since.query === key && since.count === n) return null;
   const y = c.value.subarray(0, n);
   const s = query.smoothing;
-  const smoothed = s <= 0 ? y : query.smoothingKind === 'moving-average' ? movingAverage(y, Math.round(s * 100)) : emaSmooth(y, s);
-  const rawKept = downsampleIndices(y, query.width);
-  const smoothKept = smoothed === y ? rawKept : downsampleIndices(smoothed, query.width);
+  const bucket = bucketSize(n, query.width);
+  const canAppend = appendable(tag, query, scale);
+  let resume = canAppend ? resumeFrom(since, key, n, bucket) : undefined;
+  const ema = s > 0 && query.smoothingKind === 'ema';
+  // A series that was constant is drawn unsmoothed: a new value that differs smooths all of it.
+  if (ema && resume && (!resume.ema || (resume.ema.constant && !isConstant(y, resume.from, n, y[0])))) resume = undefined;
+  const from = resume?.from ?? 0;
+  const tail = n > 0 ? Math.floor((n - 1) / bucket) * bucket : 0;  // the newest bucket: where the next append starts
+
+  const x = xValues(tag, c, query, start, scale, from);
+  const window = y.subarray(from, n);
+  let smoothed: ArrayLike<number> = window;
+  let emaAtTail: { last: number; n: number; constant: boolean } | undefined;
+  if (ema) {
+    const constant = resume ? resume.ema!.constant : n === 0 || isConstant(y, 0, n, y[0]);
+    const state: EmaState = resume && !constant ? { last: resume.ema!.last, n: resume.ema!.n } : { last: 0, n: 0 };
+    if (!constant) {
+      const out = new Float64Array(n - from);
+      emaContinue(y, s, from, Math.max(from, tail), state, out);
+      emaAtTail = { ...state, constant };
+      emaContinue(y, s, Math.max(from, tail), n, state, out.subarray(Math.max(from, tail) - from));
+      smoothed = out;
+    } else {
+      emaAtTail = { last: 0, n: 0, constant };
+    }
+  } else if (s > 0) {
+    smoothed = movingAverage(y, Math.round(s * 100));
+  }
+  const rawKept = keptIndices(window, bucket, from, n);
+  const smoothKept = smoothed === window ? rawKept : keptIndices(smoothed, bucket, from, n);
+  const before = (kept: number[]) => {
+    let k = 0;
+    while (k < kept.length && kept[k] < tail) k++;
+    return k;
+  };
+  const rawBefore = (resume?.raw ?? 0) + before(rawKept);
+  const cursor: SeriesCursor = {
+    run, tag, split, count: n, query: key,
+    ...(canAppend && n > 0 ? { resume: { from: tail, bucket, raw: rawBefore, smoothed: (resume?.smoothed ?? 0) + before(smoothKept), ...(emaAtTail ? { ema: emaAtTail } : {}) } } : {}),
+  };
   return {
     run, tag, split,
     count: n,
-    downsampled: rawKept.length < n,
-    raw: { x: pick(x, rawKept), y: pick(y, rawKept) },
-    smoothed: { x: pick(x, smoothKept), y: pick(smoothed, smoothKept) },
-    last: n > 0 ? { x: x[n - 1], y: y[n - 1], step: c.step[n - 1] } : null,
+    downsampled: (resume?.raw ?? 0) + rawKept.length < n,
+    raw: { x: pick(x, rawKept, from), y: pick(window, rawKept, from) },
+    smoothed: { x: pick(x, smoothKept, from), y: pick(smoothed, smoothKept, from) },
+    last: n > 0 ? { x: x[n - 1 - from], y: y[n - 1], step: c.step[n - 1] } : null,
+    ...(resume ? { append: { raw: resume.raw, smoothed: resume.smoothed } } : {}),
+    cursor,
   };
 }

@@ -3,7 +3,8 @@
  * tags Keras 3's TensorBoard callback writes with update_freq='batch' and histogram_freq=1 —
  * batch_<metric> per step (the epoch's running means, as Keras logs them), epoch_<metric> and
  * epoch_learning_rate per epoch in train/, epoch_<metric> and evaluation_<metric>_vs_iterations in
- * validation/, a histogram per weight per epoch (tag `<layer>/<weight>`) — plus Kiln's own
+ * validation/, a histogram per weight per epoch (tag `<layer>/<weight>`) and of its gradient over
+ * the training data's first batch (`<layer>/<weight>_grad`, TF1 Keras's write_grads tag) — plus Kiln's own
  * batch_samples_per_second, batch_step_seconds and epoch_data_wait_seconds; the hparams plugin's
  * session start and end; run.json; TensorFlow checkpoints; confusion matrices.
  *
@@ -15,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SessionEndStatus } from '../../../common/formats/tfevents/index.js';
+import { gradientTag } from '../../../common/metrics/histogramTags.js';
 import { EventsFile } from '../runs/eventsFile.js';
 import type { LiveRun, LiveRuns } from '../runs/LiveRuns.js';
 import { runHParams } from '../runs/runHParams.js';
@@ -117,6 +119,14 @@ export class RunRecorder {
     }
     for (const [name, values] of Object.entries(weights)) this.train.events.histogram(name, values, epoch);
     if (Object.keys(weights).length > 0) this.file.has!.histograms = true;
+    this.dirty = true;
+  }
+
+  /** The gradient of each trainable weight at the end of `epoch` (from 0), as a histogram beside the weight's. */
+  gradients(epoch: number, gradients: Weights): void {
+    this.check();
+    for (const [name, values] of Object.entries(gradients)) this.train.events.histogram(gradientTag(name), values, epoch);
+    if (Object.keys(gradients).length > 0) this.file.has!.histograms = true;
     this.dirty = true;
   }
 

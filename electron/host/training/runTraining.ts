@@ -432,6 +432,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     };
     recorder = new RunRecorder(runDir, runFile, { shapes: new Map(spec.params.map((p) => [p.name, p.shape])), validation: validation !== undefined, ...(info.live ? { live: info.live } : {}) });
   }
+  // Gradient histograms: over the training data's first batch, the same samples every epoch so
+  // that epochs compare (one forward and backward pass of a batch per epoch).
+  const first = recorder ? sliceSamples(train, spec, 0, batch) : undefined;
+  let gradientBatch: Required<NativeData> | undefined = first ? { x: first.x, y: first.y } : undefined;
   // Checkpoints are written at most once a second (and at the end), so that short epochs do not
   // spend their time rewriting them; a crash loses at most that second.
   const CHECKPOINT_MS = 1000;
@@ -515,6 +519,16 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       if (recorder) {
         recorder.file.dataWaitSeconds.push(ev.dataWait);
         recorder.epoch(epoch, steps, logs, ev.dataWait, weights());
+        if (gradientBatch) {
+          let gradients: Weights | undefined;
+          try {
+            gradients = await model.gradients(gradientBatch, { batchSize: batch });
+          } catch (err) {
+            note(`Epoch ${epoch + 1}: the engine could not compute the gradients for the histograms (${(err as Error).message}); training goes on without gradient histograms.`);
+            gradientBatch = undefined;
+          }
+          if (gradients) recorder.gradients(epoch, gradients);
+        }
         if (classifier && validation && confusionSamples > 0) {
           const t0 = performance.now();
           const part = sliceSamples(validation, spec, 0, confusionSamples);

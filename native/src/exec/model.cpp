@@ -17,6 +17,7 @@ struct model::compiled {
   step_graph sg;
   std::unique_ptr<plan> step;     // train: loss, metrics and updates; infer: loss and metrics
   std::unique_ptr<plan> forward;  // infer only: the model outputs (predict)
+  std::unique_ptr<plan> gradients;  // train only, compiled on first use: the gradients, no updates
   std::vector<void*> sources;
   std::vector<int64_t> x_bytes, y_bytes;  // per sample
   float learning_rate = 0, iteration = 0;
@@ -657,6 +658,53 @@ memory_use model::memory() const {
   for (const auto& [name, slot] : slots_) out.optimizer_bytes += static_cast<int64_t>(slot.size() * sizeof(float));
   if (profiled_) out.arena_bytes = profiled_->step->arena_bytes();
   return out;
+}
+
+std::string model::gradients(const dataset& data, int32_t batch_size, std::vector<std::vector<float>>& out) {
+  out.assign(spec_.params.size(), {});
+  if (data.count <= 0) return "the data has no samples";
+  if (batch_size <= 0) return "batch size must be positive";
+  dataset first = data;
+  first.count = std::min<int64_t>(batch_size, data.count);
+  compiled* c = nullptr;
+  if (std::string e = compiled_for(first.count, run_mode::train, c); !e.empty()) return e;
+  if (std::string e = check_labels(first, *c); !e.empty()) return e;
+  const step_graph& sg = c->sg;
+  if (!c->gradients) {
+    std::string error;
+    c->gradients = plan::compile(sg.g, sg.gradients, kernels_, error);
+    if (!c->gradients) return "compiling the gradients for batch size " + std::to_string(first.count) + ": " + error;
+  }
+  // Dropout draws what the next training step would.
+  rng seeds(spec_.seed ^ (0xd50d50d5ULL * static_cast<uint64_t>(iterations_ + 1)));
+  for (int32_t& s : c->seeds) s = static_cast<int32_t>(seeds.next_u64() >> 33);
+  std::string error;
+  for (size_t i = 0; i < sg.inputs.size() + sg.targets.size() && error.empty(); ++i) {
+    const bool input = i < sg.inputs.size();
+    const size_t k = input ? i : i - sg.inputs.size();
+    const void* src = input ? data.x[k] : data.y[k];
+    const int32_t id = input ? sg.inputs[k] : sg.targets[k];
+    const int64_t bytes = (input ? c->x_bytes[k] : c->y_bytes[k]) * first.count;
+    if (!device_) {
+      c->sources[static_cast<size_t>(id)] = const_cast<void*>(src);
+    } else {
+      void* dst = input ? c->device_x[k] : c->device_y[k];  // training may have left the other set bound
+      c->sources[static_cast<size_t>(id)] = dst;
+      error = upload(device_, dst, src, bytes, "a batch");
+    }
+  }
+  if (error.empty() && device_) {
+    error = upload(device_, c->device_seeds, c->seeds.data(), static_cast<int64_t>(c->seeds.size() * sizeof(int32_t)), "the seeds");
+  }
+  run_options ro;
+  ro.pool = pool_;
+  if (error.empty()) error = c->gradients->run(c->sources, ro);
+  for (size_t i = 0, g = 0; i < spec_.params.size() && error.empty(); ++i) {
+    if (!spec_.params[i].trainable) continue;
+    out[i].resize(weights_[i].size());
+    error = c->gradients->read(sg.gradients[g++], out[i].data());
+  }
+  return error;
 }
 
 }  // namespace kiln

@@ -130,6 +130,13 @@ class model {
   std::string evaluate(const dataset& data, int32_t batch_size, evaluation& out);
   // outputs[k]: model output k for every sample, packed.
   std::string predict(const dataset& data, int32_t batch_size, std::vector<std::vector<float>>& outputs);
+  // out[i]: d(loss)/d(weight i) over the first batch of `data` (its first min(batch_size, count)
+  // samples, in order), per spec param; empty for frozen ones. The graph is the training step's
+  // (dropout and batch statistics as in training, regularization in the loss, gradients before
+  // any clipping), but nothing is updated: weights, optimizer state, moving averages and the
+  // step count stay as they are. Its plan is kept for the next call (memory like a training
+  // step's activations).
+  std::string gradients(const dataset& data, int32_t batch_size, std::vector<std::vector<float>>& out);
 
   // The base learning rate from the next step on (with a schedule, the schedule's initial rate),
   // as Keras's ReduceLROnPlateau sets it; "" or the problem.

@@ -243,6 +243,7 @@ std::string build_step_graph(const model_spec& spec, int64_t batch, run_mode mod
   for (size_t i = 0; i < spec.params.size(); ++i) if (spec.params[i].trainable) trainable.push_back(s.params[i]);
   const std::vector<int32_t> grads = add_gradients(g, s.loss, trainable);
   if (g.failed()) return g.error();
+  s.gradients = grads;
   s.updates = append_updates(g, spec.optimizer, trainable, grads);
   if (g.failed()) return g.error();
   s.effect_nodes = s.updates.nodes;

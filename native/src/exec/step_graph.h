@@ -20,6 +20,7 @@ struct step_graph {
   std::vector<int32_t> loss_outputs;              // per spec loss: the output it reads
   std::vector<int32_t> metrics;                   // per spec metric: its mean over the batch
   update_ops updates;                             // training only
+  std::vector<int32_t> gradients;                 // training only: d(loss)/d(param) per trainable param, in spec order
   std::vector<int32_t> effect_nodes;              // updates and moving averages, to run each step
 };
 

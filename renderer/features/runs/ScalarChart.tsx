@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { XAxis } from '../../../common/contract/index.js';
 import { formatNumber, formatX, X_AXIS_LABELS } from './chartAxes.js';
 import { chartFrame, drawScalars, nearestIndex, type ChartFrame, type DrawnSeries } from './drawScalars.js';
 import { useElementSize } from './useElementSize.js';
+import { useInView } from './useInView.js';
 
 export interface ScalarChartProps {
   tag: string;
@@ -36,37 +37,41 @@ function DownsampledMarker({ items }: { items: DrawnSeries[] }) {
   );
 }
 
-/** One tag's chart on a canvas: every selected run in its colour, validation dashed, with a tooltip. */
-export function ScalarChart({ tag, items, names, xAxis, logScale, smoothed, theme }: ScalarChartProps) {
+/**
+ * One tag's chart on a canvas: every selected run in its colour, validation dashed, with a
+ * tooltip. Memoised: while a run trains, only the charts whose series changed are drawn again,
+ * and only while they are in view.
+ */
+export const ScalarChart = memo(function ScalarChart({ tag, items, names, xAxis, logScale, smoothed, theme }: ScalarChartProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const frameRef = useRef<ChartFrame | null>(null);
   const { width, height } = useElementSize(boxRef);
+  const inView = useInView(boxRef);
+  const lookRef = useRef<{ theme: string; grid: string; text: string; font: string } | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
 
   useEffect(() => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx || width === 0 || height === 0) return;
+    if (!canvas || !ctx || width === 0 || height === 0 || !inView) return;
     const started = performance.now();
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
+    // Setting a canvas's size, even to the same, reallocates and clears it.
+    if (canvas.width !== Math.round(width * dpr)) canvas.width = Math.round(width * dpr);
+    if (canvas.height !== Math.round(height * dpr)) canvas.height = Math.round(height * dpr);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    const style = getComputedStyle(canvas);
+    if (lookRef.current?.theme !== theme) {
+      const style = getComputedStyle(canvas);
+      lookRef.current = { theme, grid: style.getPropertyValue('--chart-grid').trim() || '#333', text: style.getPropertyValue('--text-muted').trim() || '#999', font: `11px ${style.fontFamily}` };
+    }
     const frame = chartFrame(items, width, height, logScale);
     frameRef.current = frame;
-    drawScalars(ctx, frame, items, {
-      grid: style.getPropertyValue('--chart-grid').trim() || '#333',
-      text: style.getPropertyValue('--text-muted').trim() || '#999',
-      font: `11px ${style.fontFamily}`,
-      smoothed,
-      xAxis,
-    });
+    drawScalars(ctx, frame, items, { ...lookRef.current, smoothed, xAxis });
     // Read by the end-to-end test and the throughput script: how long one chart takes to draw.
     canvas.dataset.drawMs = (performance.now() - started).toFixed(2);
-  }, [items, width, height, logScale, smoothed, xAxis, theme]);
+  }, [items, width, height, logScale, smoothed, xAxis, theme, inView]);
 
   const tooltip = useMemo(() => {
     const frame = frameRef.current;
@@ -138,4 +143,4 @@ export function ScalarChart({ tag, items, names, xAxis, logScale, smoothed, them
       </div>
     </div>
   );
-}
+});

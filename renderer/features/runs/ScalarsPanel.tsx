@@ -66,7 +66,10 @@ export function ScalarsPanel() {
   const logdir = useRuns((s) => s.logdir);
   const theme = useUi((s) => s.theme);
   const tags = useMemo(() => shownTags(runs, selected, chart.tagFilter), [runs, selected, chart.tagFilter]);
-  const names = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, r.name])), [runs]);
+  // The list refreshes every second while a run trains; the names (a prop of every chart) only on a rename.
+  const namesKey = runs.map((r) => `${r.id}\u0000${r.name}`).join('\n');
+  const names = useMemo(() => Object.fromEntries(runs.map((r) => [r.id, r.name])), [namesKey]);
+  const previous = useRef(new Map<string, DrawnSeries[]>());
   const byTag = useMemo(() => {
     const order = new Map(selected.map((id, i) => [id, i]));
     const out = new Map<string, DrawnSeries[]>();
@@ -76,7 +79,13 @@ export function ScalarsPanel() {
       list.push({ series: s, colour: colours[s.run] ?? 'gray' });
       out.set(s.tag, list);
     }
-    for (const list of out.values()) list.sort((a, b) => order.get(a.series.run)! - order.get(b.series.run)! || a.series.split.localeCompare(b.series.split));
+    for (const [tag, list] of out) {
+      list.sort((a, b) => order.get(a.series.run)! - order.get(b.series.run)! || a.series.split.localeCompare(b.series.split));
+      // A tag whose series did not change keeps its list, so that its chart is not drawn again.
+      const before = previous.current.get(tag);
+      if (before && before.length === list.length && before.every((d, i) => d.series === list[i].series && d.colour === list[i].colour)) out.set(tag, before);
+    }
+    previous.current = out;
     return out;
   }, [series, colours, selected]);
   const smoothed = chart.smoothing > 0;

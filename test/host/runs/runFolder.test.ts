@@ -1,8 +1,8 @@
 // Every run is a TensorBoard-compatible folder (electron/host/runs/runLayout.ts): a studio run
 // (EngineService) and a `kiln train` run (node bin/kiln.js, built by `npm run build:ts`) each
 // write run.json, train/ and validation/ event files with Keras's tags and Kiln's own, the hparams
-// session start and end, weight histograms and TensorFlow checkpoints; a `kiln train` killed
-// mid-run is listed as crashed with what it flushed, and a torn final record is left unread.
+// session start and end, weight and gradient histograms and TensorFlow checkpoints; a `kiln train`
+// killed mid-run is listed as crashed with what it flushed, and a torn final record is left unread.
 import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,9 +52,13 @@ function expectRunFolder(runDir: string, epochs: number, steps: number): void {
   expect([...validation.keys()].sort()).toEqual(['epoch_accuracy', 'epoch_loss', 'evaluation_accuracy_vs_iterations', 'evaluation_loss_vs_iterations']);
   expect(validation.get('epoch_loss')!.map((p) => p.value)).toEqual(run.history.map((h) => Math.fround(h.val_loss)));
   expect(validation.get('evaluation_loss_vs_iterations')!.map((p) => p.step)).toEqual(Array.from({ length: epochs }, (_, i) => (i + 1) * steps));
-  // A histogram per weight per epoch.
-  expect([...runs.train.series.histograms.keys()].sort()).toEqual(['dense_1/bias', 'dense_1/kernel', 'dense_2/bias', 'dense_2/kernel']);
-  expect(runs.train.series.histograms.get('dense_1/kernel')!.map((h) => h.step)).toEqual(Array.from({ length: epochs }, (_, i) => i));
+  // A histogram per weight and per weight's gradient per epoch.
+  expect([...runs.train.series.histograms.keys()].sort()).toEqual([
+    'dense_1/bias', 'dense_1/bias_grad', 'dense_1/kernel', 'dense_1/kernel_grad', 'dense_2/bias', 'dense_2/bias_grad', 'dense_2/kernel', 'dense_2/kernel_grad',
+  ]);
+  for (const tag of ['dense_1/kernel', 'dense_1/kernel_grad']) {
+    expect(runs.train.series.histograms.get(tag)!.map((h) => h.step)).toEqual(Array.from({ length: epochs }, (_, i) => i));
+  }
 
   // run.json lists the tags it wrote, for the runs list.
   expect(run.tags!.find((t) => t.tag === 'epoch_loss')).toEqual({ tag: 'epoch_loss', splits: ['train', 'validation'] });

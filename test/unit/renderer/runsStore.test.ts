@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConfusionMatrix, HistogramSeries, IRunsService, Misclassified, RunSummary, ScalarQuery, ScalarSeries } from '../../../common/contract/index.js';
 import { defaultModel, defaultTrainingConfig, type ModelDoc, type TrainingConfig } from '../../../common/model/index.js';
 import { MemoryTransport, RpcServer, ServiceError } from '../../../common/rpc/index.js';
+import { ScalarColumns } from '../../../electron/host/runs/EventsScanner.js';
+import { scalarSeries } from '../../../electron/host/runs/scalarSeries.js';
 import { sortRuns, tableColumns } from '../../../renderer/features/runs/runColumns.js';
 import { createRpcHost, type RpcHostAdapter } from '../../../renderer/host/rpcHost.js';
 import { createRunsStore, shownTags, visibleRuns, type RunsStore } from '../../../renderer/stores/runsStore.js';
@@ -226,6 +228,41 @@ describe('runsStore: live scalars', () => {
     expect(store.getState().series.find((s) => s.run === 'live')?.count).toBe(50);
     await pass(3000);
     expect(service.queries.length).toBe(settled);
+  });
+
+  it('polls with the cursors of the series it holds: unchanged series keep their objects, grown ones take the newest points', async () => {
+    const live = summary('live', { status: 'running', createdAt: '2026-02-01T00:00:00Z', tags: [{ tag: 'batch_loss', splits: ['train'] }, { tag: 'epoch_loss', splits: ['train'] }] });
+    const { store, service } = makeRig([live]);
+    // The host's own series code over columns that grow by 7 points a poll (batch_loss) or not at all (epoch_loss).
+    const columns = { batch_loss: new ScalarColumns(), epoch_loss: new ScalarColumns() };
+    for (let i = 1; i <= 3; i++) columns.epoch_loss.push(i, i, 1 / i);
+    const sent: number[] = [];
+    service.scalars = async (query) => {
+      service.queries.push(query);
+      for (let k = 0; k < 7; k++) columns.batch_loss.push(columns.batch_loss.length + 1, 0, Math.sin(columns.batch_loss.length));
+      const since = new Map((query.since ?? []).map((c) => [c.tag, c]));
+      const out = query.tags.flatMap((tag) => scalarSeries('live', tag, 'train', columns[tag as keyof typeof columns], query, 0, null, since.get(tag)) ?? []);
+      sent.push(out.reduce((n, x) => n + x.raw.x.length, 0));
+      return out;
+    };
+    store.getState().setChartWidth(100);
+    store.getState().setActive(true);
+    await pass(10);
+    const epoch = () => store.getState().series.find((x) => x.tag === 'epoch_loss');
+    const first = epoch();
+    await pass(3000);
+    const polls = service.queries.slice(1);
+    expect(polls.length).toBeGreaterThan(10);
+    expect(polls.every((q) => q.since?.length === 2)).toBe(true);
+    expect(epoch()).toBe(first);
+    // What the store holds is the whole series, though each poll sent a few points.
+    const batch = store.getState().series.find((x) => x.tag === 'batch_loss')!;
+    const { cursor: _held, ...held } = batch;
+    const { cursor: _whole, ...whole } = scalarSeries('live', 'batch_loss', 'train', columns.batch_loss, service.queries.at(-1)!, 0, null);
+    expect(held).toEqual(whole);
+    expect(batch.downsampled).toBe(true);
+    // Most polls sent the newest bucket and the new points; the whole series only when the bucket size grew.
+    expect(sent.filter((n) => n <= 16).length).toBeGreaterThan(sent.length * 0.7);
   });
 
   it('never has two scalar requests in flight, however slow the host', async () => {
