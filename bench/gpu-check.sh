@@ -4,7 +4,7 @@
 # In about 3-5 minutes it:
 #   1. builds the addon (if missing), the TypeScript (if missing) and the CUDA plugin (sm_90);
 #   2. runs the cross-backend op suite with cuda against reference (float32 within 1e-4) and
-#      whole trainings on cuda against reference (test/native/modelBackends.test.ts);
+#      whole trainings on cuda against reference, bf16/f16 products and loss scaling too;
 #   3. trains W1 (MLP 784-256-128-10, batch 1024) and W2 (the CNN, batch 256) with Adam on cuda
 #      and in PyTorch eager on the same GPU, in the same run: samples/s and the ratios, PyTorch
 #      both with its batches already on the GPU and with them copied up each step from pinned
@@ -164,6 +164,7 @@ const W2 = [
 ];
 const w1 = chain([784], W1), w2 = chain([28, 28, 1], W2);
 const w1bf16 = chain([784], W1, 'mixed_bfloat16'), w2bf16 = chain([28, 28, 1], W2, 'mixed_bfloat16');
+const w1f16 = chain([784], W1, 'mixed_float16'), w2f16 = chain([28, 28, 1], W2, 'mixed_float16');
 
 function randomData(count, seed) {
   let s = seed >>> 0;
@@ -176,25 +177,32 @@ function randomData(count, seed) {
 }
 
 // Samples/s over epochs of `batches` steps (no shuffle), best of the repeats after a warm-up epoch;
-// also the first and last loss, so a diverging or frozen GPU step shows.
+// also the first and last loss, so a diverging or frozen GPU step shows, and (mixed_float16) the
+// steps the loss scaling skipped and the scale at the end.
 async function train(spec, batch) {
   const model = new addon.Model(spec, { backend: 'cuda' });
   const n = batch * sizes.batches;
   const data = { x: randomData(n * 784, 7), y: Int32Array.from({ length: n }, (_, i) => i % 10 % 3) };
   const losses = [];
-  await model.fit(data, { epochs: 1, batchSize: batch, shuffle: false }, (events) => events.forEach((e) => e.type === 'step' && losses.push(e.loss)));
+  let skipped = 0, lossScale = null;
+  const step = (e) => {
+    losses.push(e.loss);
+    skipped += e.skipped ?? 0;
+    lossScale = e.lossScale ?? null;
+  };
+  await model.fit(data, { epochs: 1, batchSize: batch, shuffle: false }, (events) => events.forEach((e) => e.type === 'step' && step(e)));
   let best = Infinity, waitMs = 0;
   for (let r = 0; r < sizes.repeats; r++) {
     let wait = 0;
     const start = performance.now();
     const result = await model.fit(data, { epochs: 1, batchSize: batch, shuffle: false }, (events) => events.forEach((e) => {
-      if (e.type === 'step') losses.push(e.loss);
+      if (e.type === 'step') step(e);
       else wait = e.dataWait;
     }));
     const seconds = (performance.now() - start) / 1000 / result.steps;
     if (seconds < best) [best, waitMs] = [seconds, (wait * 1000) / result.steps];
   }
-  return { samplesPerSecond: batch / best, stepMs: best * 1000, dataWaitMs: waitMs, firstLoss: losses[0], lastLoss: losses.at(-1) };
+  return { samplesPerSecond: batch / best, stepMs: best * 1000, dataWaitMs: waitMs, firstLoss: losses[0], lastLoss: losses.at(-1), steps: losses.length, skipped, lossScale };
 }
 
 // Where a profiled step's time goes on the GPU (CUDA events between ops): the step's wall time,
@@ -231,6 +239,8 @@ const cuda = addon.devices().find((d) => d.backend === 'cuda');
 const out = { device: cuda.name, w1: await train(w1, sizes.w1_batch), w2: await train(w2, sizes.w2_batch) };
 out.w1bf16 = await train(w1bf16, sizes.w1_batch);
 out.w2bf16 = await train(w2bf16, sizes.w2_batch);
+out.w1f16 = await train(w1f16, sizes.w1_batch);
+out.w2f16 = await train(w2f16, sizes.w2_batch);
 out.w1.profile = await gpuProfile(w1, sizes.w1_batch);
 out.w2.profile = await gpuProfile(w2, sizes.w2_batch);
 out.usage = addon.gpuUsage();
@@ -274,7 +284,7 @@ status=0
 step "op suite and whole trainings: cuda against reference (float32)"
 # (cudaPlugin.test.ts's build test is left out: the plugin was built above.)
 if node node_modules/vitest/vitest.mjs run --reporter=verbose -t '^(?!.*compiles with nvcc)' test/native/backends.test.ts \
-  test/native/modelBackends.test.ts test/native/mixedPrecision.test.ts test/native/cudaPlugin.test.ts \
+  test/native/modelBackends.test.ts test/native/mixedPrecision.test.ts test/native/modelGradients.test.ts test/native/cudaPlugin.test.ts \
   test/host/trainingDevice.test.ts > "$WORK/ops.log" 2>&1; then ops=PASS; else ops=FAIL; status=1; fi
 grep -E '(✓|×|↓).*cuda' "$WORK/ops.log" | tail -n 60 || true
 grep -E -A12 '(FAIL|AssertionError|Error:)' "$WORK/ops.log" | head -n 120 || true
@@ -282,6 +292,9 @@ tail -n 8 "$WORK/ops.log"
 cuda_tests=$(grep -cE '✓.*(cuda|GPU)' "$WORK/ops.log" || true)
 bf16_tests=$(grep -cE '✓.*bfloat16' "$WORK/ops.log" || true)
 bf16_failed=$(grep -cE '×.*bfloat16' "$WORK/ops.log" || true)
+# float16 but not bfloat16: mixed_float16's products, training and loss-scaling ops on cuda.
+f16_tests=$(grep -E '✓.*(^|[^b])float16' "$WORK/ops.log" | grep -c cuda || true)
+f16_failed=$(grep -cE '×.*(^|[^b])float16' "$WORK/ops.log" || true)
 
 step "the app's own path: kiln train (auto picks the GPU)"
 if KILN_LOGDIR="$WORK/runs" node bin/kiln.js train --epochs 3 > "$WORK/train.log" 2>&1 &&
@@ -293,7 +306,7 @@ node "$WORK/kiln_side.mjs" "$ROOT" "$WORK/sizes.json" | tee "$WORK/kiln.json"
 "$PY" "$WORK/torch_side.py" "$WORK/sizes.json" cuda | tee "$WORK/torch.json"
 
 step "summary"
-"$PY" - "$WORK/kiln.json" "$WORK/torch.json" "$ops" "$cuda_tests" "$bf16_tests" "$bf16_failed" "$app" <<'PYEOF' || status=1
+"$PY" - "$WORK/kiln.json" "$WORK/torch.json" "$ops" "$cuda_tests" "$bf16_tests" "$bf16_failed" "$app" "$f16_tests" "$f16_failed" <<'PYEOF' || status=1
 import json, math, sys
 kiln = json.load(open(sys.argv[1]))
 torch = json.load(open(sys.argv[2]))
@@ -301,8 +314,11 @@ ops, cuda_lines, bf16_passed, bf16_failed = sys.argv[3], sys.argv[4], int(sys.ar
 rows, ok = [], ops == "PASS"
 rows.append(("ops and trainings, cuda vs reference, float32", ops, f"{cuda_lines} cuda tests passed"))
 bf16_ok = bf16_passed > 0 and bf16_failed == 0
-ok = ok and bf16_ok and sys.argv[7] == "PASS"
+f16_passed, f16_failed = int(sys.argv[8]), int(sys.argv[9])
+f16_ok = f16_passed > 0 and f16_failed == 0
+ok = ok and bf16_ok and f16_ok and sys.argv[7] == "PASS"
 rows.append(("mixed_bfloat16 products, within 1e-2", "PASS" if bf16_ok else "FAIL", f"{bf16_passed} passed, {bf16_failed} failed"))
+rows.append(("mixed_float16 products (1e-2), loss scaling", "PASS" if f16_ok else "FAIL", f"{f16_passed} cuda tests passed, {f16_failed} failed"))
 rows.append(("kiln train trains on the GPU by itself", sys.argv[7], "run.json notes say 'Training on the GPU'"))
 for name, title in (("w1", "W1 MLP, batch 1024"), ("w2", "W2 CNN, batch 256")):
     k, t, th = kiln[name], torch[name], torch[name + "_from_host"]
@@ -317,6 +333,10 @@ for name, title in (("w1", "W1 MLP, batch 1024"), ("w2", "W2 CNN, batch 256")):
 for name, title in (("w1", "W1 mixed_bfloat16"), ("w2", "W2 mixed_bfloat16")):
     k = kiln[name + "bf16"]
     rows.append((title, "INFO", f"Kiln {k['samplesPerSecond']:.0f} samples/s ({k['samplesPerSecond'] / kiln[name]['samplesPerSecond']:.2f}x its float32); loss {k['firstLoss']:.4f} -> {k['lastLoss']:.4f}"))
+for name, title in (("w1", "W1 mixed_float16"), ("w2", "W2 mixed_float16")):
+    k = kiln[name + "f16"]
+    rows.append((title, "INFO", f"Kiln {k['samplesPerSecond']:.0f} samples/s ({k['samplesPerSecond'] / kiln[name]['samplesPerSecond']:.2f}x its float32); loss {k['firstLoss']:.4f} -> {k['lastLoss']:.4f}; "
+                 f"{k['skipped']} of {k['steps']} steps skipped, loss scale {k['lossScale']:.0f}"))
 for name in ("w1", "w2"):
     p = kiln[name]["profile"]
     rows.append((f"{name.upper()} profiled step (CUDA events)", "INFO", f"wall {p['stepMs']:.3f} ms, ops {p['opsMs']:.3f} ms over {p['ops']} ops; top: {'; '.join(p['top'][:3])}"))

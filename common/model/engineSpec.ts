@@ -112,9 +112,12 @@ export interface EngineModelSpec {
   optimizer: OptimizerSpec;
   seed: number;
   /**
-   * Keras's dtype policy. 'mixed_bfloat16': on the GPU, matrix products and convolutions (forward
-   * and gradients) take bfloat16 inputs with float32 accumulation; weights, optimizer state and
-   * every other op stay float32. The cpu backends compute everything in float32.
+   * Keras's dtype policy. 'mixed_bfloat16' / 'mixed_float16': on the GPU, matrix products and
+   * convolutions (forward and gradients) take bfloat16 / float16 inputs with float32 accumulation;
+   * weights, optimizer state and every other op stay float32. The cpu backends compute everything
+   * in float32. 'mixed_float16' trains with dynamic loss scaling on every backend, as Keras's
+   * LossScaleOptimizer (initial scale 2^15, halved when a step's gradients are not finite and that
+   * step's update skipped, doubled after 2000 finite steps); its step events carry lossScale and skipped.
    */
-  precision?: 'float32' | 'mixed_bfloat16';
+  precision?: 'float32' | 'mixed_bfloat16' | 'mixed_float16';
 }

@@ -37,7 +37,7 @@ export interface ReduceLROnPlateauConfig {
 
 export const TRAINING_DEVICES = ['auto', 'cpu', 'gpu'] as const;
 export type TrainingDevice = (typeof TRAINING_DEVICES)[number];
-export const PRECISIONS = ['float32', 'mixed_bfloat16'] as const;
+export const PRECISIONS = ['float32', 'mixed_bfloat16', 'mixed_float16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
 export interface TrainingConfig {
@@ -52,7 +52,10 @@ export interface TrainingConfig {
   seed: number;
   /** Where training runs: the GPU when one is usable ('auto', the default), the CPU, or the GPU only. */
   device?: TrainingDevice;
-  /** Keras's dtype policy: 'mixed_bfloat16' multiplies in bfloat16 on the GPU (float32 weights and results). */
+  /**
+   * Keras's dtype policy: 'mixed_bfloat16' / 'mixed_float16' multiply in bfloat16 / float16 on the
+   * GPU (float32 weights and results); 'mixed_float16' also scales the loss as Keras's LossScaleOptimizer.
+   */
   precision?: Precision;
   /** Caps Kiln's GPU memory at this many MiB (TensorFlow's memory_limit); absent: grows as needed. */
   gpuMemoryLimitMiB?: number;

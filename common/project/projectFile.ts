@@ -379,8 +379,7 @@ function checkTrainingConfig(c: Checker, v: Json, path: string): TrainingConfig 
   if (o.validationSplit !== undefined) out.validationSplit = c.number(o.validationSplit, `${path}.validationSplit`, { min: 0, max: 1, exclusiveMax: true }) ?? 0;
   if (o.seed !== undefined) out.seed = c.number(o.seed, `${path}.seed`, { min: 0, integer: true }) ?? out.seed;
   if (o.device !== undefined) out.device = c.oneOf(o.device, `${path}.device`, TRAINING_DEVICES);
-  if (o.precision === 'mixed_float16') c.fail(`${path}.precision`, "mixed_float16 needs dynamic loss scaling, which Kiln does not have yet: use 'mixed_bfloat16'");
-  else if (o.precision !== undefined) out.precision = c.oneOf(o.precision, `${path}.precision`, PRECISIONS);
+  if (o.precision !== undefined) out.precision = c.oneOf(o.precision, `${path}.precision`, PRECISIONS);
   if (o.gpuMemoryLimitMiB !== undefined) out.gpuMemoryLimitMiB = c.number(o.gpuMemoryLimitMiB, `${path}.gpuMemoryLimitMiB`, { min: 1, integer: true });
   if (o.callbacks !== undefined) out.callbacks = checkCallbacks(c, o.callbacks, `${path}.callbacks`);
   return c.errors.length > before ? undefined : out;

@@ -47,6 +47,10 @@ export interface NativeFitEvent {
   valMetrics?: Record<string, number>;
   /** This step completed the window that profileSteps asked for: profileWindow() has it. */
   profileWindowDone?: true;
+  /** mixed_float16 only: the loss scale after this step (epoch: at its end). */
+  lossScale?: number;
+  /** mixed_float16 only: 1 when this step's update was skipped, its gradients not finite, else 0 (epoch: how many were). */
+  skipped?: number;
 }
 
 /** The steps that profileSteps profiled, with what the engine measured over them. */

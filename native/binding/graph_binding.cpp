@@ -320,10 +320,17 @@ class graph_wrap : public Napi::ObjectWrap<graph_wrap> {
       fetch.push_back(id);
       key += std::to_string(id) + ",";
     }
+    // The graph's state updates (optimizer steps, moving averages) run with every plan, after what
+    // they read: a var or slot fetched then gives its updated value.
+    std::vector<int32_t> effects;
+    for (size_t i = 0; i < state_->g.nodes().size(); ++i) {
+      if (kiln::op_row(state_->g.nodes()[i].op).flags & kiln::kiln_opf_effect) effects.push_back(static_cast<int32_t>(i));
+    }
+    key += "+" + std::to_string(effects.size());
     auto it = state_->plans.find(key);
     if (it != state_->plans.end()) return it->second.get();
     std::string error;
-    std::unique_ptr<kiln::plan> p = kiln::plan::compile(state_->g, fetch, *backend.kernels, error);
+    std::unique_ptr<kiln::plan> p = kiln::plan::compile(state_->g, fetch, *backend.kernels, error, effects);
     if (!p) {
       Napi::Error::New(env, error).ThrowAsJavaScriptException();
       return nullptr;

@@ -236,6 +236,10 @@ Napi::Object event_object(Napi::Env env, const kiln::model_spec& spec, const kil
   o.Set("dataWait", e.data_wait);
   if (e.epoch_end) o.Set("seconds", e.seconds);
   if (e.profile_window_done) o.Set("profileWindowDone", true);
+  if (spec.precision == "mixed_float16") {
+    o.Set("lossScale", e.loss_scale);
+    o.Set("skipped", static_cast<double>(e.skipped));
+  }
   if (e.has_validation) {
     o.Set("valLoss", e.val_loss);
     o.Set("valMetrics", metrics_object(env, spec, e.val_metrics));

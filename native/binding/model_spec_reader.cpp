@@ -225,10 +225,8 @@ bool read_model_spec(Napi::Env env, const Napi::Value& v, model_spec& m) {
   if (r.ok && (seed < 0 || seed > 9007199254740991.0 || std::floor(seed) != seed)) r.fail("spec.seed must be a whole number >= 0");
   m.seed = static_cast<uint64_t>(seed);
   m.precision = r.str(spec, "precision", "spec", "float32");
-  if (r.ok && m.precision == "mixed_float16") {
-    r.fail("spec.precision 'mixed_float16' needs dynamic loss scaling, which Kiln does not have yet: use 'mixed_bfloat16'");
-  } else if (r.ok && m.precision != "float32" && m.precision != "mixed_bfloat16") {
-    r.fail("spec.precision must be 'float32' or 'mixed_bfloat16' (got '" + m.precision + "')");
+  if (r.ok && m.precision != "float32" && m.precision != "mixed_bfloat16" && m.precision != "mixed_float16") {
+    r.fail("spec.precision must be 'float32', 'mixed_bfloat16' or 'mixed_float16' (got '" + m.precision + "')");
   }
   return r.ok;
 }

@@ -145,6 +145,27 @@ describe('runTraining', () => {
     expect(epochs.map((e) => Number(e.logs.learning_rate.toPrecision(4)))).toEqual([0.05, 0.05, 0.025, 0.0125, 0.01]);
   });
 
+  it('notes the steps that mixed_float16 skipped, their gradients not finite, and the loss scale', async () => {
+    // Linear layers and logits out, so that huge samples reach the loss (a relu may zero them, a
+    // softmax's clipped probabilities stop their gradients). The first sample times 3e35 and times
+    // -3e35 (both of class 0): whichever of the two is misclassified has a finite loss and
+    // overflowing scaled gradients; the other's loss and gradients are 0.
+    const model = defaultModel();
+    for (const layer of model.layers.slice(1)) layer.params = { ...layer.params, activation: 'linear' };
+    const x = Float32Array.from(iris.x, (v, i) => (i < 4 ? v * 3e35 : i < 8 ? -iris.x[i - 4] * 3e35 : v));
+    expect([iris.y[0], iris.y[1]]).toEqual([0, 0]);
+    const result = await runTraining({
+      model,
+      training: config({ epochs: 2, validationSplit: 0, precision: 'mixed_float16', loss: { type: 'sparse_categorical_crossentropy', fromLogits: true } }),
+      data: { x: [{ shape: [150, 4], data: x }], y: [iris.y] },
+    });
+    expect(result.status).toBe('completed');
+    expect(result.notes).toEqual([
+      'Epoch 1: 1 of 10 steps skipped, their float16 gradients not finite; loss scale now 16384.',
+      'Epoch 2: 1 of 10 steps skipped, their float16 gradients not finite; loss scale now 8192.',
+    ]);
+  });
+
   it('adapts Normalization layers to the training split (Keras adapt), leaving validation samples out', async () => {
     const model: ModelDoc = {
       layers: [

@@ -6,6 +6,7 @@
 // (the cuda plugin lists its ops in devices()).
 import { describe, expect, it } from 'vitest';
 import { addon, random, size, type NativeGraph } from './ops/harness.js';
+import { UPDATE_CASES, updateGraph } from './ops/updateCases.js';
 
 /** The backends compared with the reference, and the ops each one has its own kernels for. */
 const TESTED = addon.backends().filter((b) => b !== 'reference');
@@ -820,6 +821,44 @@ describe.each(TESTED)('%s backend: a training step', (backend) => {
     for (const v of grads) {
       expect(maxAbs(ref[v]), v).toBeGreaterThan(0);
       expectClose(backend, v, got[v], ref[v], GEMM);
+    }
+  });
+});
+
+describe.each(TESTED)('%s backend: loss scaling (mixed_float16)', (backend) => {
+  // A step's gradients: many tensors (past the GPU kernel's 32 per launch), large ones (past one
+  // block of threads), large finite values, and a bad value placed anywhere.
+  const shapes = [[7, 13], [301, 257], [5], ...Array.from({ length: 37 }, (_, i) => [i + 1])];
+  const flagCases: { name: string; bad?: [tensor: number, index: number, value: number] }[] = [
+    { name: 'all finite' },
+    { name: 'NaN deep in a large tensor', bad: [1, 60000, NaN] },
+    { name: 'Inf at the end of the last tensor', bad: [shapes.length - 1, shapes.length - 4, Infinity] },
+    { name: '-Inf in the 35th tensor (a second launch on the GPU)', bad: [34, 0, -Infinity] },
+  ];
+  it.each(flagCases.filter(() => supports(backend, 'any_non_finite')))('any_non_finite: $name', async (c) => {
+    const g = new addon.Graph();
+    const rand = random(5);
+    const feeds: Record<string, Typed> = {};
+    const names = shapes.map((shape, i) => {
+      const name = g.input(`g${i}`, shape);
+      feeds[name] = feedFor({ shape, values: (r) => r() * 1e30 }, rand);
+      return name;
+    });
+    if (c.bad) feeds[names[c.bad[0]]][c.bad[1]] = c.bad[2];
+    const [y] = g.op('any_non_finite', 'flag', names);
+    const { ref, got } = await runBoth(backend, g, feeds, [y]);
+    expect([...ref[y]]).toEqual([c.bad ? 1 : 0]);
+    expect([...got[y]]).toEqual([...ref[y]]);
+  });
+
+  const updates = UPDATE_CASES.flatMap((c) => [0, 1].map((skip) => ({ ...c, skip, label: `${c.name}, skip ${skip}` })));
+  it.each(updates.filter((c) => supports(backend, c.op)))('$label: var and slots after the update', async (c) => {
+    const { g, feeds, state } = updateGraph(c, [301, 257], c.skip, random(9));
+    const { ref, got } = await runBoth(backend, g, feeds, state);
+    for (const s of state) {
+      const untouched = got[s].every((v, i) => v === feeds[s][i]);
+      expect(untouched, `${s} ${c.skip ? 'untouched' : 'updated'}`).toBe(c.skip === 1);
+      expectClose(backend, `${c.label} ${s}`, got[s], ref[s], EXACTISH);
     }
   });
 });

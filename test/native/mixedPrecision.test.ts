@@ -1,20 +1,26 @@
-// Keras's mixed_bfloat16 policy: nodes marked precision = 'bfloat16' (the engine marks every
-// matrix product and convolution, forward and gradient, of a model with that policy) multiply
-// bfloat16-rounded operands with float32 accumulation on a backend that has such kernels (cuda),
-// and agree with the float32 reference within 1e-2 of the output's largest value. Backends
-// without them (cpu, reference) compute in float32 and ignore the mark.
+// Keras's mixed_bfloat16 and mixed_float16 policies: nodes marked precision = 'bfloat16' or
+// 'float16' (the engine marks every matrix product and convolution, forward and gradient, of a
+// model with that policy) multiply operands rounded to that type with float32 accumulation on a
+// backend that has such kernels (cuda), and agree with the float32 reference within 1e-2 of the
+// output's largest value. Backends without them (cpu, reference) compute in float32 and ignore the
+// mark. mixed_float16 also scales the loss (test/native/dynamicLossScale.test.ts): on the cpu
+// backends, where nothing overflows, it trains as float32 does.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { EngineModelSpec } from '../../common/model/engineSpec.js';
-import type { BackendName, NativeAddon } from '../../electron/host/addon.js';
-import { classificationData, cnnSpec, mlpSpec } from '../support/specs.js';
+import type { BackendName, NativeAddon, NativeFitEvent } from '../../electron/host/addon.js';
+import { lowerDense, type SpecDraft } from '../support/lowerLayers.js';
+import { classificationData, cnnSpec, mlpSpec, prng } from '../support/specs.js';
 import { random, size, type NativeGraph } from './ops/harness.js';
 
 const addonPath = process.env.KILN_ADDON ?? fileURLToPath(new URL('../../native/build/Release/kiln_native.node', import.meta.url));
 const addon = createRequire(import.meta.url)(addonPath) as Omit<NativeAddon, 'Graph'> & { Graph: new () => NativeGraph };
 const hasCuda = addon.backends().includes('cuda');
-const BF16 = { precision: 'bfloat16' };
+const POLICIES = [
+  { policy: 'mixed_bfloat16', precision: 'bfloat16' },
+  { policy: 'mixed_float16', precision: 'float16' },
+] as const;
 
 /** max |got - ref| / max |ref|. */
 function relativeError(got: ArrayLike<number>, ref: ArrayLike<number>): number {
@@ -32,17 +38,18 @@ function feed(shape: number[], seed: number): Float32Array {
 }
 
 /** Each fetched value on cuda against the reference: within 1e-2, and rounded (not float32's 1e-6). */
-async function expectBf16(g: NativeGraph, feeds: Record<string, Float32Array>, fetch: string[]): Promise<void> {
+async function expectRounded(g: NativeGraph, feeds: Record<string, Float32Array>, fetch: string[]): Promise<void> {
   const ref = await g.run(feeds, fetch, { backend: 'reference' });
   const got = await g.run(feeds, fetch, { backend: 'cuda' });
   for (const v of fetch) {
     const err = relativeError(got[v], ref[v]);
     expect(err, `${v}: relative error`).toBeLessThanOrEqual(1e-2);
-    expect(err, `${v}: the bfloat16 path should round (a float32 product agrees within 1e-6)`).toBeGreaterThan(1e-6);
+    expect(err, `${v}: the 16-bit path should round (a float32 product agrees within 1e-6)`).toBeGreaterThan(1e-6);
   }
 }
 
-describe.skipIf(!hasCuda)('mixed_bfloat16 on cuda: products against the float32 reference', () => {
+for (const { policy, precision } of POLICIES) describe.skipIf(!hasCuda)(`${policy} on cuda: products against the float32 reference`, () => {
+  const mark = { precision };
   const matmuls: { name: string; a: number[]; b: number[]; attrs?: Record<string, boolean> }[] = [
     { name: 'odd sizes', a: [7, 130], b: [130, 5] },
     { name: 'large', a: [256, 784], b: [784, 256] },
@@ -52,15 +59,15 @@ describe.skipIf(!hasCuda)('mixed_bfloat16 on cuda: products against the float32 
   ];
   it.each(matmuls)('matmul $name', async (c) => {
     const g = new addon.Graph();
-    const y = g.op('matmul', 'y', [g.input('a', c.a), g.input('b', c.b)], { ...c.attrs, ...BF16 })[0];
-    await expectBf16(g, { a: feed(c.a, 1), b: feed(c.b, 2) }, [y]);
+    const y = g.op('matmul', 'y', [g.input('a', c.a), g.input('b', c.b)], { ...c.attrs, ...mark })[0];
+    await expectRounded(g, { a: feed(c.a, 1), b: feed(c.b, 2) }, [y]);
   });
 
   it('matmul -> bias_add -> relu (the fused epilogue)', async () => {
     const g = new addon.Graph();
-    const z = g.op('matmul', 'z', [g.input('x', [64, 300]), g.input('w', [300, 40])], BF16)[0];
+    const z = g.op('matmul', 'z', [g.input('x', [64, 300]), g.input('w', [300, 40])], mark)[0];
     const y = g.op('relu', 'y', [g.op('bias_add', 'zb', [z, g.input('b', [40])])[0]])[0];
-    await expectBf16(g, { x: feed([64, 300], 3), w: feed([300, 40], 4), b: feed([40], 5) }, [y]);
+    await expectRounded(g, { x: feed([64, 300], 3), w: feed([300, 40], 4), b: feed([40], 5) }, [y]);
   });
 
   const convs: { name: string; x: number[]; k: number[]; attrs: Record<string, unknown> }[] = [
@@ -72,11 +79,11 @@ describe.skipIf(!hasCuda)('mixed_bfloat16 on cuda: products against the float32 
     const g = new addon.Graph();
     const x = g.input('x', c.x);
     const k = g.input('k', c.k);
-    const y = g.op('conv2d', 'y', [x, k], { ...c.attrs, ...BF16 })[0];
+    const y = g.op('conv2d', 'y', [x, k], { ...c.attrs, ...mark })[0];
     const dy = g.input('dy', g.shape(y));
-    const dx = g.op('conv2d_backprop_input', 'dx', [dy, k], { ...c.attrs, input_shape: c.x, ...BF16 })[0];
-    const dk = g.op('conv2d_backprop_filter', 'dk', [x, dy], { ...c.attrs, filter_shape: c.k, ...BF16 })[0];
-    await expectBf16(g, { x: feed(c.x, 6), k: feed(c.k, 7), dy: feed(g.shape(y), 8) }, [y, dx, dk]);
+    const dx = g.op('conv2d_backprop_input', 'dx', [dy, k], { ...c.attrs, input_shape: c.x, ...mark })[0];
+    const dk = g.op('conv2d_backprop_filter', 'dk', [x, dy], { ...c.attrs, filter_shape: c.k, ...mark })[0];
+    await expectRounded(g, { x: feed(c.x, 6), k: feed(c.k, 7), dy: feed(g.shape(y), 8) }, [y, dx, dk]);
   });
 });
 
@@ -109,8 +116,58 @@ describe('mixed_bfloat16 training', () => {
     expect(losses.at(-1)!).toBeLessThan(losses[0]);
   });
 
-  it('refuses mixed_float16, which needs loss scaling, and unknown policies', () => {
-    expect(() => new addon.Model({ ...spec, precision: 'mixed_float16' as never })).toThrow(/mixed_float16' needs dynamic loss scaling/);
-    expect(() => new addon.Model({ ...spec, precision: 'float16' as never })).toThrow("spec.precision must be 'float32' or 'mixed_bfloat16' (got 'float16')");
+  it('refuses unknown policies', () => {
+    expect(() => new addon.Model({ ...spec, precision: 'float16' as never })).toThrow("spec.precision must be 'float32', 'mixed_bfloat16' or 'mixed_float16' (got 'float16')");
+  });
+});
+
+describe('mixed_float16 training', () => {
+  const spec: EngineModelSpec = { ...mlpSpec([12, 32, 16, 3], { type: 'adam', learningRate: 0.01 }, 5), precision: 'mixed_float16' };
+  const data = classificationData(150, [12], 3, 11);
+
+  async function train(s: EngineModelSpec, backend: BackendName, d: { x: Float32Array; y: Float32Array | Int32Array } = data, epochs = 3) {
+    const model = new addon.Model(s, { backend });
+    const steps: NativeFitEvent[] = [];
+    await model.fit(d, { epochs, batchSize: 32, shuffle: true, prefetch: false }, (e) => steps.push(...e.filter((x) => x.type === 'step')));
+    return { losses: steps.map((e) => e.loss), steps, weights: model.getWeights() };
+  }
+
+  it.each(['cpu', 'reference'] as const)('on %s equals float32 training: the loss is scaled by 2^15 and the gradients unscaled exactly', async (backend) => {
+    const [mixed, plain] = [await train(spec, backend), await train({ ...spec, precision: 'float32' }, backend)];
+    expect(relativeError(mixed.losses, plain.losses)).toBeLessThanOrEqual(1e-6);
+    for (const [name, w] of Object.entries(plain.weights)) expect(relativeError(mixed.weights[name], w), name).toBeLessThanOrEqual(1e-6);
+    expect(mixed.steps.every((e) => e.lossScale === 32768 && e.skipped === 0)).toBe(true);
+    expect(plain.steps[0]).not.toHaveProperty('lossScale');
+    expect(plain.steps[0]).not.toHaveProperty('skipped');
+  });
+
+  it.skipIf(!hasCuda)('on cuda follows the float32 reference within float16 rounding, and learns', async () => {
+    const [mixed, ref] = [await train(spec, 'cuda'), await train({ ...spec, precision: 'float32' }, 'reference')];
+    expect(relativeError(mixed.losses, ref.losses)).toBeLessThanOrEqual(5e-2);
+    expect(relativeError(mixed.losses, ref.losses)).toBeGreaterThan(1e-6);
+    expect(mixed.losses.at(-1)!).toBeLessThan(mixed.losses[0] * 0.8);
+  });
+
+  it.skipIf(!hasCuda)('on cuda, a regression whose scaled gradients overflow float16 skips its first steps while the scale comes down, then learns', async () => {
+    // Errors of 60 to 125 give output gradients of 2^15 * 2 * 125 / 32 = 2.6e5, past float16's 65504
+    // in the next product's operands until the scale is 2^13: float32 products (the reference) never
+    // overflow there.
+    const draft: SpecDraft = { params: [], nodes: [] };
+    const [hidden] = lowerDense(draft, 'dense', 'x', 8, { units: 16, activation: 'relu' });
+    const [y] = lowerDense(draft, 'out', hidden, 16, { units: 1 });
+    const regression: EngineModelSpec = {
+      inputs: [{ name: 'x', shape: [8] }], targets: [{ name: 't', shape: [1] }], ...draft, outputs: [y],
+      losses: [{ type: 'mean_squared_error', output: y, target: 't' }], metrics: [], optimizer: { type: 'adam', learningRate: 0.1 },
+      seed: 2, precision: 'mixed_float16',
+    };
+    const rand = prng(4);
+    const x = Float32Array.from({ length: 256 * 8 }, () => rand() * 2 - 1);
+    const t = Float32Array.from({ length: 256 }, (_, i) => 80 + 30 * x[i * 8] - 15 * x[i * 8 + 3]);
+    const [gpu, cpu] = [await train(regression, 'cuda', { x, y: t }, 40), await train(regression, 'reference', { x, y: t }, 40)];
+    const first = gpu.steps.findIndex((e) => e.skipped === 0);  // the first step applied
+    expect(first, 'steps skipped on cuda before one fits').toBeGreaterThan(0);
+    expect(gpu.steps[first].lossScale).toBe(2 ** (15 - first));
+    expect(cpu.steps.every((e) => e.skipped === 0 && e.lossScale === 32768), 'float32 products never overflow here').toBe(true);
+    expect(gpu.losses.at(-1)!).toBeLessThan(gpu.losses[0] * 0.1);
   });
 });

@@ -30,7 +30,8 @@ ${DATA_FLAGS_USAGE}
   --batch-size N     samples per step (default: the project's)
   --seed N           seed for initial weights, shuffling and dropout (default: the project's)
   --device D         auto (the GPU when one is usable, else the CPU), cpu or gpu (default: the project's, auto)
-  --precision P      float32 or mixed_bfloat16 (bfloat16 products on the GPU; default: the project's, float32)
+  --precision P      float32, mixed_bfloat16 or mixed_float16 (bfloat16 or float16 products on the GPU,
+                     float16 with dynamic loss scaling; default: the project's, float32)
   --gpu-memory-limit MIB  cap Kiln's GPU memory at MIB (default: grow as needed)
   --logdir DIR       folder of run folders (default: runs/ beside the project)
   --run NAME         the run folder's name (default: PROJECT-YYYYMMDD-HHMMSS)
@@ -51,7 +52,6 @@ export function deviceFlags(values: Record<string, string | boolean | undefined>
   }
   const precision = values.precision as string | undefined;
   if (precision !== undefined) {
-    if (precision === 'mixed_float16') throw new UsageError("--precision mixed_float16 needs dynamic loss scaling, which Kiln does not have yet: use mixed_bfloat16", TRAIN_USAGE);
     if (!(PRECISIONS as readonly string[]).includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}, got "${precision}"`, TRAIN_USAGE);
     out.precision = precision as Precision;
   }

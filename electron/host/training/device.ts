@@ -22,7 +22,7 @@ export function chooseDevice(training: TrainingConfig, addon: NativeAddon = load
   }
   addon.setGpuMemoryLimit(training.gpuMemoryLimitMiB ?? 0);
   const limit = training.gpuMemoryLimitMiB ? `, at most ${training.gpuMemoryLimitMiB} MiB` : '';
-  const precision = training.precision === 'mixed_bfloat16' ? ', mixed_bfloat16' : '';
+  const precision = training.precision && training.precision !== 'float32' ? `, ${training.precision}` : '';
   return { backend: 'cuda', note: `Training on the GPU: ${gpu.name}${limit}${precision}.` };
 }
 

@@ -510,6 +510,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
         for (const [k, v] of Object.entries(ev.valMetrics ?? {})) logs[`val_${k}`] = v;
       }
       logs.learning_rate = ev.learningRate;
+      // mixed_float16's loss scaling, as Keras's LossScaleOptimizer does it silently: said when it skipped steps.
+      if (ev.skipped) note(`Epoch ${epoch + 1}: ${ev.skipped} of ${result.steps} steps skipped, their float16 gradients not finite; loss scale now ${ev.lossScale}.`);
       const seconds = (Date.now() - started) / 1000;  // wall time, validation included, as Keras shows it
       history.push({ epoch: epoch + 1, ...logs });
       options.onEpoch?.({ epoch: epoch + 1, epochs: training.epochs, steps: stepsPerEpoch, logs, seconds, dataWait: ev.dataWait });

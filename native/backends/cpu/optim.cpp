@@ -15,6 +15,9 @@ void chunks(const kernel_args& a, int64_t n, F&& body) {
   cpu::parallel(a.pool, n, kiln_grain, body);
 }
 
+// The optional skip input after the update's `inputs`: nonzero leaves var and its slots as they are.
+bool skipped(const kernel_args& a, size_t inputs) { return a.in.size() > inputs && *a.in[inputs].as<float>() != 0.0f; }
+
 void apply_sgd(const kernel_args& a) {
   float* var = a.in[0].as<float>();
   const float* g = a.in[1].as<float>();
@@ -23,6 +26,7 @@ void apply_sgd(const kernel_args& a) {
   const float mu = static_cast<float>(a.n.at.f("momentum", 0.0));
   const bool nesterov = a.n.at.i("nesterov", 0) != 0;
   float* m = mu != 0.0f ? a.in[3].as<float>() : nullptr;
+  if (skipped(a, m ? 4 : 3)) return;
   chunks(a, a.in[0].size, [=](int64_t begin, int64_t end) {
     if (wd != 0.0f) for (int64_t i = begin; i < end; ++i) var[i] -= var[i] * wd * lr;
     if (!m) {
@@ -42,6 +46,7 @@ void apply_sgd(const kernel_args& a) {
 }
 
 void apply_adam(const kernel_args& a) {
+  if (skipped(a, 6)) return;
   float* var = a.in[0].as<float>();
   const float* g = a.in[1].as<float>();
   float* m = a.in[2].as<float>();

@@ -2,6 +2,7 @@
 // app ships no CUDA libraries it does not need. The few types and entry points used are declared
 // here with the values of cublas_api.h (CUDA 12 and 13).
 #include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <dlfcn.h>
 
 #include <cstdio>
@@ -17,7 +18,7 @@ namespace {
 
 using cublas_handle = struct cublas_context*;
 constexpr int32_t op_n = 0, op_t = 1;                  // cublasOperation_t
-constexpr int32_t r_32f = 0, r_16bf = 14;              // cudaDataType
+constexpr int32_t r_32f = 0, r_16f = 2, r_16bf = 14;   // cudaDataType
 constexpr int32_t compute_32f = 68;                    // cublasComputeType_t: CUBLAS_COMPUTE_32F (no TF32)
 constexpr int32_t gemm_default = -1;                   // cublasGemmAlgo_t: CUBLAS_GEMM_DEFAULT
 
@@ -75,9 +76,15 @@ std::string load_cublas(const std::string& beside) {
 
 namespace {
 
-__global__ void to_bf16_kernel(const float* in, __nv_bfloat16* out, int64_t n) {
+// Round to nearest even; past float16's largest value (65504) a value becomes Inf, which the loss
+// scaling of mixed_float16 detects in the gradients.
+__device__ inline __nv_bfloat16 to_half(float x, __nv_bfloat16*) { return __float2bfloat16_rn(x); }
+__device__ inline __half to_half(float x, __half*) { return __float2half_rn(x); }
+
+template <typename H>
+__global__ void to_half_kernel(const float* in, H* out, int64_t n) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    out[i] = __float2bfloat16_rn(in[i]);
+    out[i] = to_half(in[i], out);
   }
 }
 
@@ -86,25 +93,46 @@ int64_t span(int64_t rows, int64_t cols, int64_t ld, int64_t stride, int64_t bat
   return (batch > 1 ? stride * (batch - 1) : 0) + (rows - 1) * ld + cols;
 }
 
-// Device memory for the bfloat16 copies of a product's operands, grown like scratch() and kept
+// Device memory for the 16-bit copies of a product's operands, grown like scratch() and kept
 // apart from it (convolutions hold their columns there while multiplying them).
-std::mutex bf16_mutex;
-void* bf16_data = nullptr;
-int64_t bf16_bytes = 0;
-__nv_bfloat16* bf16_area(int64_t elements) {
-  std::lock_guard<std::mutex> lock(bf16_mutex);
-  const int64_t bytes = elements * static_cast<int64_t>(sizeof(__nv_bfloat16));
-  if (bytes <= bf16_bytes) return static_cast<__nv_bfloat16*>(bf16_data);
+std::mutex half_mutex;
+void* half_data = nullptr;
+int64_t half_bytes = 0;
+void* half_area(int64_t elements) {
+  std::lock_guard<std::mutex> lock(half_mutex);
+  const int64_t bytes = elements * 2;
+  if (bytes <= half_bytes) return half_data;
   cudaStreamSynchronize(stream());  // earlier products may still read the old area
-  cudaFree(bf16_data);
-  bf16_data = nullptr;
-  bf16_bytes = 0;
-  if (cudaMalloc(&bf16_data, static_cast<size_t>(bytes)) != cudaSuccess) {
+  cudaFree(half_data);
+  half_data = nullptr;
+  half_bytes = 0;
+  if (cudaMalloc(&half_data, static_cast<size_t>(bytes)) != cudaSuccess) {
     cudaGetLastError();
     return nullptr;
   }
-  bf16_bytes = bytes;
-  return static_cast<__nv_bfloat16*>(bf16_data);
+  half_bytes = bytes;
+  return half_data;
+}
+
+// Rounds both operands to H with the same layout (strides and leading dimensions), then multiplies
+// on the tensor cores with float32 accumulation into the float32 output.
+template <typename H>
+bool gemm_half(int32_t type, const char* what, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+               int64_t lda, int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc,
+               int64_t stride_c, int64_t batch) {
+  const int64_t na = trans_a ? span(k, m, lda, stride_a, batch) : span(m, k, lda, stride_a, batch);
+  const int64_t nb = trans_b ? span(n, k, ldb, stride_b, batch) : span(k, n, ldb, stride_b, batch);
+  const int64_t offset_b = (na + 127) / 128 * 128;  // 256-byte aligned
+  H* area = static_cast<H*>(half_area(offset_b + nb));
+  if (!area) {
+    record_error(std::string("out of GPU memory for a ") + what + " product's operands (" + std::to_string((offset_b + nb) * 2 >> 20) + " MiB)");
+    return false;
+  }
+  to_half_kernel<H><<<blocks_for(na), threads, 0, stream()>>>(a, area, na);
+  to_half_kernel<H><<<blocks_for(nb), threads, 0, stream()>>>(b, area + offset_b, nb);
+  if (!launched(type == r_16f ? "float16 rounding" : "bfloat16 rounding")) return false;
+  return gemm(type, trans_a, trans_b, m, n, k, alpha, area, lda, stride_a, area + offset_b, ldb, stride_b, beta, c, r_32f, ldc, stride_c,
+              batch);
 }
 
 }  // namespace
@@ -112,24 +140,16 @@ __nv_bfloat16* bf16_area(int64_t elements) {
 bool gemm_f32(gemm_inputs inputs, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
               int64_t stride_a, const float* b, int64_t ldb, int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
               int64_t batch) {
-  if (inputs == gemm_inputs::f32) {
-    return gemm(r_32f, trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, r_32f, ldc, stride_c, batch);
+  switch (inputs) {
+    case gemm_inputs::bf16:
+      return gemm_half<__nv_bfloat16>(r_16bf, "bfloat16", trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc,
+                                      stride_c, batch);
+    case gemm_inputs::f16:
+      return gemm_half<__half>(r_16f, "float16", trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c,
+                               batch);
+    default:
+      return gemm(r_32f, trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, r_32f, ldc, stride_c, batch);
   }
-  // Round both operands to bfloat16 with the same layout (strides and leading dimensions), then
-  // multiply on the tensor cores with float32 accumulation into the float32 output.
-  const int64_t na = trans_a ? span(k, m, lda, stride_a, batch) : span(m, k, lda, stride_a, batch);
-  const int64_t nb = trans_b ? span(n, k, ldb, stride_b, batch) : span(k, n, ldb, stride_b, batch);
-  const int64_t offset_b = (na + 127) / 128 * 128;  // 256-byte aligned
-  __nv_bfloat16* area = bf16_area(offset_b + nb);
-  if (!area) {
-    record_error("out of GPU memory for a bfloat16 product's operands (" + std::to_string((offset_b + nb) * 2 >> 20) + " MiB)");
-    return false;
-  }
-  to_bf16_kernel<<<blocks_for(na), threads, 0, stream()>>>(a, area, na);
-  to_bf16_kernel<<<blocks_for(nb), threads, 0, stream()>>>(b, area + offset_b, nb);
-  if (!launched("bfloat16 rounding")) return false;
-  return gemm(r_16bf, trans_a, trans_b, m, n, k, alpha, area, lda, stride_a, area + offset_b, ldb, stride_b, beta, c, r_32f, ldc, stride_c,
-              batch);
 }
 
 std::string time_gemm(bool bf16, int32_t m, int32_t n, int32_t k, int32_t repeats, double& seconds) {

@@ -83,11 +83,15 @@ __device__ inline int64_t map_offset(int64_t linear, const index_map& m) {
 }
 
 // What a product's float32 operands are rounded to before the tensor cores multiply them: nothing
-// (float32 GEMM, no TF32, so results match the reference within float32 rounding), or bfloat16
-// (Keras's mixed_bfloat16 policy; the engine marks such nodes with precision = "bfloat16").
-// Accumulation and the output are float32 either way.
-enum class gemm_inputs { f32, bf16 };
-inline gemm_inputs gemm_precision(const node& n) { return attr_is(n, "precision", "bfloat16") ? gemm_inputs::bf16 : gemm_inputs::f32; }
+// (float32 GEMM, no TF32, so results match the reference within float32 rounding), bfloat16 or
+// float16 (Keras's mixed_bfloat16 and mixed_float16 policies; the engine marks such nodes with
+// precision = "bfloat16" or "float16"). Accumulation and the output are float32 either way.
+enum class gemm_inputs { f32, bf16, f16 };
+inline gemm_inputs gemm_precision(const node& n) {
+  if (attr_is(n, "precision", "bfloat16")) return gemm_inputs::bf16;
+  if (attr_is(n, "precision", "float16")) return gemm_inputs::f16;
+  return gemm_inputs::f32;
+}
 
 // Row-major batched GEMM on float32 data: C[b] = alpha op(A[b]) op(B[b]) + beta C[b].
 bool gemm_f32(gemm_inputs inputs, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,

@@ -1,6 +1,7 @@
 // Reductions (sum, mean, max over axes), broadcast_to and sum_to, its adjoint. A reduction maps
 // every output element to a base offset in the input (the kept axes) and every reduced element
-// to an offset from there (the reduced axes); one block sums one output element.
+// to an offset from there (the reduced axes); one block sums one output element. And
+// any_non_finite, the flag of mixed_float16's loss scaling.
 #include <cfloat>
 
 #include "cuda_common.cuh"
@@ -168,6 +169,43 @@ void broadcast_to(const kernel_args& a) {
   launched("broadcast_to");
 }
 
+// any_non_finite over up to 32 tensors per launch (a step's gradients), passed by value: blockIdx.y
+// picks the tensor. The flag is cleared first and set by any block that sees a NaN or Inf (every
+// writer stores the same 1), so the step reads it on the device without a host sync.
+constexpr int32_t flag_tensors = 32;
+struct tensor_list {
+  const float* data[flag_tensors];
+  int64_t size[flag_tensors];
+};
+
+__global__ void non_finite_kernel(tensor_list t, float* flag) {
+  const float* x = t.data[blockIdx.y];
+  const int64_t n = t.size[blockIdx.y];
+  bool bad = false;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n && !bad; i += int64_t{gridDim.x} * blockDim.x) bad = !isfinite(x[i]);
+  if (__syncthreads_or(bad) && threadIdx.x == 0) *flag = 1.0f;
+}
+
+void any_non_finite(const kernel_args& a) {
+  float* flag = a.out[0].as<float>();
+  const cudaError_t e = cudaMemsetAsync(flag, 0, sizeof(float), stream());
+  if (e != cudaSuccess) return record_error(std::string("any_non_finite: ") + cudaGetErrorString(e));
+  for (size_t first = 0; first < a.in.size(); first += flag_tensors) {
+    tensor_list t{};
+    int64_t most = 0;
+    const size_t count = a.in.size() - first < flag_tensors ? a.in.size() - first : flag_tensors;
+    for (size_t k = 0; k < count; ++k) {
+      t.data[k] = a.in[first + k].as<float>();
+      t.size[k] = a.in[first + k].size;
+      most = t.size[k] > most ? t.size[k] : most;
+    }
+    // A grid-stride loop: a thousand blocks of 256 fill an H100 and keep small tensors' blocks few.
+    const unsigned int blocks = blocks_for(most) < 1024 ? blocks_for(most) : 1024;
+    non_finite_kernel<<<dim3(blocks, static_cast<unsigned int>(count)), threads, 0, stream()>>>(t, flag);
+    if (!launched("any_non_finite")) return;
+  }
+}
+
 }  // namespace
 
 bool broadcast_map(const shape_t& in, const shape_t& out, index_map& m) {
@@ -194,6 +232,7 @@ void register_reduce(kernel_table& t) {
   t.set(kiln_op_sum_to, kiln_dtype_f32, sum_to);
   t.set(kiln_op_broadcast_to, kiln_dtype_f32, broadcast_to<float>);
   t.set(kiln_op_broadcast_to, kiln_dtype_i32, broadcast_to<int32_t>);
+  t.set(kiln_op_any_non_finite, kiln_dtype_f32, any_non_finite);
 }
 
 }  // namespace kiln::cuda

@@ -11,6 +11,11 @@ namespace {
 template <typename T>
 T scalar(const tensor_view& v) { return *v.as<T>(); }
 
+// The optional skip input after the update's `inputs`: nonzero leaves var and its slots as they
+// are (mixed_float16's loss scaling found a non-finite gradient).
+template <typename T>
+bool skipped(const kernel_args& a, size_t inputs) { return a.in.size() > inputs && scalar<T>(a.in[inputs]) != T(0); }
+
 // Decoupled weight decay, applied before the update as Keras does: var -= var * wd * lr.
 template <typename T>
 void weight_decay(const kernel_args& a, T lr) {
@@ -25,8 +30,9 @@ void apply_sgd(const kernel_args& a) {
   T* var = a.in[0].as<T>();
   const T* g = a.in[1].as<T>();
   const T lr = scalar<T>(a.in[2]);
-  weight_decay<T>(a, lr);
   const T momentum = static_cast<T>(a.n.at.f("momentum", 0.0));
+  if (skipped<T>(a, momentum == T(0) ? 3 : 4)) return;
+  weight_decay<T>(a, lr);
   if (momentum == T(0)) {
     for (int64_t i = 0; i < a.in[0].size; ++i) var[i] -= g[i] * lr;
     return;
@@ -41,6 +47,7 @@ void apply_sgd(const kernel_args& a) {
 
 template <typename T>
 void apply_adam(const kernel_args& a) {
+  if (skipped<T>(a, 6)) return;
   T* var = a.in[0].as<T>();
   const T* g = a.in[1].as<T>();
   T* m = a.in[2].as<T>();
@@ -72,6 +79,7 @@ void apply_rmsprop(const kernel_args& a) {
   T* mom = momentum != T(0) ? a.in[4].as<T>() : nullptr;
   const size_t avg_index = mom ? 5 : 4;
   T* avg = centered ? a.in[avg_index].as<T>() : nullptr;
+  if (skipped<T>(a, avg_index + (centered ? 1 : 0))) return;
   weight_decay<T>(a, lr);
   for (int64_t i = 0; i < a.in[0].size; ++i) {
     vel[i] = rho * vel[i] + (T(1) - rho) * g[i] * g[i];

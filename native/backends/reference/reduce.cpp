@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "reference/broadcast.h"
@@ -90,6 +91,18 @@ void cast(const kernel_args& a) {
 }
 
 template <typename T>
+void any_non_finite(const kernel_args& a) {
+  T flag = T(0);
+  for (const tensor_view& v : a.in) {
+    const T* x = v.as<T>();
+    for (int64_t i = 0; i < v.size && flag == T(0); ++i) {
+      if (!std::isfinite(x[i])) flag = T(1);
+    }
+  }
+  *a.out[0].as<T>() = flag;
+}
+
+template <typename T>
 void register_for(kernel_table& t, kiln_dtype d) {
   t.set(kiln_op_reduce_sum, d, reduce<T>);
   t.set(kiln_op_reduce_mean, d, reduce<T>);
@@ -98,6 +111,7 @@ void register_for(kernel_table& t, kiln_dtype d) {
   t.set(kiln_op_sum_to, d, sum_to<T>);
   t.set(kiln_op_argmax, d, argmax<T>);
   t.set(kiln_op_cast, d, cast<T>);
+  t.set(kiln_op_any_non_finite, d, any_non_finite<T>);
 }
 
 }  // namespace

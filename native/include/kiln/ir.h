@@ -74,6 +74,7 @@ enum kiln_op : int32_t {
   kiln_op_sum_to,        // sums broadcast axes away: the adjoint of broadcast_to; attrs: shape
   kiln_op_argmax,        // attrs: axis; output i32
   kiln_op_cast,          // attrs: dtype
+  kiln_op_any_non_finite,  // (x, ...) -> [] in x's dtype: 1 when any element of any input is NaN or Inf, else 0
   // softmax family
   kiln_op_softmax,           // over the last axis
   kiln_op_log_softmax,
@@ -117,10 +118,13 @@ enum kiln_op : int32_t {
   kiln_op_pad,        // attrs: pads (before/after per axis, 2*rank ints), value (float)
   kiln_op_gather,     // (params [V, ...], indices i32 [...]) -> [..., ...]
   kiln_op_gather_grad,  // (dy, indices) -> dparams; attrs: rows (V). dy first: kernels are keyed by its float dtype
-  // state updates: write their first input(s) in place and have no outputs (Keras 3 semantics)
-  kiln_op_apply_sgd,      // (var, grad, lr [], [velocity]); attrs: momentum (0), nesterov (0), weight_decay (0)
-  kiln_op_apply_adam,     // (var, grad, m, v, lr [], step []); attrs: beta_1, beta_2, epsilon, weight_decay (AdamW)
-  kiln_op_apply_rmsprop,  // (var, grad, velocity, lr [], [momentum buffer], [average grad]); attrs: rho, momentum, epsilon, centered, weight_decay
+  // state updates: write their first input(s) in place and have no outputs (Keras 3 semantics).
+  // The optimizer updates take an optional last input, a scalar `skip`: when it is nonzero the
+  // update leaves the weight and its slots untouched (mixed_float16's loss scaling skips a step
+  // whose gradients overflowed).
+  kiln_op_apply_sgd,      // (var, grad, lr [], [velocity], [skip []]); attrs: momentum (0), nesterov (0), weight_decay (0)
+  kiln_op_apply_adam,     // (var, grad, m, v, lr [], step [], [skip []]); attrs: beta_1, beta_2, epsilon, weight_decay (AdamW)
+  kiln_op_apply_rmsprop,  // (var, grad, velocity, lr [], [momentum buffer], [average grad], [skip []]); attrs: rho, momentum, epsilon, centered, weight_decay
   kiln_op_assign_moving_average,  // (var, value): var = var * momentum + value * (1 - momentum); attrs: momentum
   kiln_op_count
 };

@@ -1,5 +1,6 @@
 #include "exec/model.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -21,6 +22,7 @@ struct model::compiled {
   std::vector<void*> sources;
   std::vector<int64_t> x_bytes, y_bytes;  // per sample
   float learning_rate = 0, iteration = 0;
+  float loss_scale = 1;  // mixed_float16 training
   std::vector<int32_t> seeds;
   std::vector<int64_t> op_ns;  // per step of `step` when profiling
   int64_t profiled_steps = 0;
@@ -31,6 +33,7 @@ struct model::compiled {
   std::vector<void*> device_x_next, device_y_next;
   void* device_lr = nullptr;
   void* device_iteration = nullptr;
+  void* device_loss_scale = nullptr;
   void* device_seeds = nullptr;
 };
 
@@ -52,6 +55,27 @@ std::string upload(const device_memory* dev, void* dst, const void* src, int64_t
 }
 
 std::string mode_name(run_mode m) { return m == run_mode::train ? "training" : "inference"; }
+
+// What a policy's products take as inputs on backends with such kernels; null: float32.
+const char* product_precision(const std::string& policy) {
+  if (policy == "mixed_bfloat16") return "bfloat16";
+  if (policy == "mixed_float16") return "float16";
+  return nullptr;
+}
+
+// Keras's LossScaleOptimizer (dynamic_growth_steps 2000), kept on the host: a step whose gradients
+// were not finite halves the scale (never below 1, as TensorFlow's did), 2000 finite steps in a row
+// double it.
+constexpr int64_t kiln_loss_scale_growth_steps = 2000;
+void adjust_loss_scale(bool skipped, double& scale, int64_t& finite_steps) {
+  if (skipped) {
+    scale = std::max(1.0, scale / 2);
+    finite_steps = 0;
+  } else if (++finite_steps == kiln_loss_scale_growth_steps) {
+    scale *= 2;
+    finite_steps = 0;
+  }
+}
 
 // The addon is built without C++ exceptions, so a std::vector that cannot get its memory would
 // abort the process. Large buffers are probed with malloc first, turning that into an error.
@@ -110,13 +134,13 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
   auto c = std::make_unique<compiled>();
   if (std::string e = build_step_graph(spec_, batch, mode, c->sg); !e.empty()) return e;
   step_graph& sg = c->sg;
-  if (spec_.precision == "mixed_bfloat16") {
-    // Forward and gradient products alike; a backend without bfloat16 kernels ignores the attribute.
+  if (const char* products = product_precision(spec_.precision)) {
+    // Forward and gradient products alike; a backend without such kernels ignores the attribute.
     for (size_t i = 0; i < sg.g.nodes().size(); ++i) {
       switch (sg.g.nodes()[i].op) {
         case kiln_op_matmul: case kiln_op_conv2d: case kiln_op_conv1d:
         case kiln_op_conv2d_backprop_input: case kiln_op_conv2d_backprop_filter:
-          sg.g.set_attr(static_cast<int32_t>(i), "precision", "bfloat16");
+          sg.g.set_attr(static_cast<int32_t>(i), "precision", products);
           break;
         default:
           break;
@@ -126,6 +150,7 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
   std::vector<int32_t> fetch;
   if (sg.loss != kiln_no_value) fetch.push_back(sg.loss);
   for (int32_t m : sg.metrics) fetch.push_back(m);
+  if (sg.non_finite != kiln_no_value) fetch.push_back(sg.non_finite);
   std::string error;
   if (!fetch.empty()) {
     c->step = plan::compile(sg.g, fetch, kernels_, error, sg.effect_nodes);
@@ -154,6 +179,7 @@ std::string model::compiled_for(int64_t batch, run_mode mode, compiled*& out) {
   }
   if (sg.updates.lr != kiln_no_value) c->sources[static_cast<size_t>(sg.updates.lr)] = &c->learning_rate;
   if (sg.updates.step != kiln_no_value) c->sources[static_cast<size_t>(sg.updates.step)] = &c->iteration;
+  if (sg.loss_scale != kiln_no_value) c->sources[static_cast<size_t>(sg.loss_scale)] = &c->loss_scale;
   c->seeds.assign(sg.dropout_seeds.size(), 0);
   for (size_t i = 0; i < sg.dropout_seeds.size(); ++i) c->sources[static_cast<size_t>(sg.dropout_seeds[i])] = &c->seeds[i];
   if (c->step) c->op_ns.assign(c->step->size(), 0);
@@ -217,19 +243,21 @@ std::string model::bind_device(compiled& c, bool train) {
       if (!c.device_y_next.back()) return gpu_memory_error("a second batch of targets", c.y_bytes[i] * sg.batch);
     }
   }
-  // The learning rate, step and dropout seeds: sent before every training step, zero until then.
+  // The learning rate, step, loss scale and dropout seeds: sent before every training step, zero until then.
   const auto seed_bytes = static_cast<int64_t>(c.seeds.size() * sizeof(int32_t));
-  auto* scalars = static_cast<unsigned char*>(block(2 * sizeof(float) + seed_bytes));
-  if (!scalars) return gpu_memory_error("the step's scalars", 2 * sizeof(float) + seed_bytes);
+  auto* scalars = static_cast<unsigned char*>(block(3 * sizeof(float) + seed_bytes));
+  if (!scalars) return gpu_memory_error("the step's scalars", 3 * sizeof(float) + seed_bytes);
   c.device_lr = scalars;
   c.device_iteration = scalars + sizeof(float);
-  c.device_seeds = scalars + 2 * sizeof(float);
+  c.device_loss_scale = scalars + 2 * sizeof(float);
+  c.device_seeds = scalars + 3 * sizeof(float);
   if (sg.updates.lr != kiln_no_value) c.sources[static_cast<size_t>(sg.updates.lr)] = c.device_lr;
   if (sg.updates.step != kiln_no_value) c.sources[static_cast<size_t>(sg.updates.step)] = c.device_iteration;
+  if (sg.loss_scale != kiln_no_value) c.sources[static_cast<size_t>(sg.loss_scale)] = c.device_loss_scale;
   for (size_t i = 0; i < sg.dropout_seeds.size(); ++i) {
     c.sources[static_cast<size_t>(sg.dropout_seeds[i])] = static_cast<unsigned char*>(c.device_seeds) + i * sizeof(int32_t);
   }
-  const std::vector<unsigned char> zeros(static_cast<size_t>(2 * sizeof(float) + seed_bytes), 0);
+  const std::vector<unsigned char> zeros(static_cast<size_t>(3 * sizeof(float) + seed_bytes), 0);
   return upload(device_, scalars, zeros.data(), static_cast<int64_t>(zeros.size()), "the step's scalars");
 }
 
@@ -373,8 +401,10 @@ std::string model::fit(const dataset& train, const fit_options& o,
         slot = &prefetch.acquire(b, e.data_wait);
       }
       epoch_event.data_wait += e.data_wait;
-      c.learning_rate = static_cast<float>(learning_rate_at(spec_.optimizer, iterations_));
-      c.iteration = static_cast<float>(iterations_ + 1);
+      // Skipped steps (mixed_float16) are not updates: the schedule and Adam count only those applied.
+      c.learning_rate = static_cast<float>(learning_rate_at(spec_.optimizer, iterations_ - skipped_));
+      c.iteration = static_cast<float>(iterations_ - skipped_ + 1);
+      c.loss_scale = static_cast<float>(loss_scale_);
       rng seeds(spec_.seed ^ (0xd50d50d5ULL * static_cast<uint64_t>(iterations_ + 1)));
       for (int32_t& s : c.seeds) s = static_cast<int32_t>(seeds.next_u64() >> 33);
       if (device_) {
@@ -385,6 +415,7 @@ std::string model::fit(const dataset& train, const fit_options& o,
         for (size_t i = 0; i < c.sg.targets.size(); ++i) c.sources[static_cast<size_t>(c.sg.targets[i])] = odd ? c.device_y_next[i] : c.device_y[i];
         std::string up = upload(device_, c.device_lr, &c.learning_rate, sizeof(float), "the learning rate");
         if (up.empty()) up = upload(device_, c.device_iteration, &c.iteration, sizeof(float), "the step");
+        if (up.empty() && c.sg.loss_scale != kiln_no_value) up = upload(device_, c.device_loss_scale, &c.loss_scale, sizeof(float), "the loss scale");
         if (up.empty()) up = upload(device_, c.device_seeds, c.seeds.data(), static_cast<int64_t>(c.seeds.size() * sizeof(int32_t)), "the seeds");
         if (!up.empty()) return up;
       } else {
@@ -412,6 +443,8 @@ std::string model::fit(const dataset& train, const fit_options& o,
       // and with it for the copy out of batch b's slot (the step waited for it), which may then be refilled.
       if (error.empty()) error = read_scalar(*c.step, c.sg.loss, e.loss);
       for (size_t k = 0; k < n_metrics && error.empty(); ++k) error = read_scalar(*c.step, c.sg.metrics[k], e.metrics[k]);
+      double non_finite = 0;  // mixed_float16: whether the updates were skipped
+      if (error.empty() && c.sg.non_finite != kiln_no_value) error = read_scalar(*c.step, c.sg.non_finite, non_finite);
       if (device_) prefetch.release(b);
       auto where = [&] { return "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(iterations_ + 1); };
       if (!error.empty()) return "training stopped at " + where() + ": " + error;
@@ -419,8 +452,17 @@ std::string model::fit(const dataset& train, const fit_options& o,
       e.step = iterations_ + 1;
       e.learning_rate = c.learning_rate;
       if (!std::isfinite(e.loss)) {
+        // The loss is float32 under every policy; on the GPU, mixed_float16 rounds products' inputs to float16.
+        const char* f16 = spec_.precision == "mixed_float16" && device_ ? " (on the GPU, float16 overflows past 65504: mixed_bfloat16 does not)" : "";
         return "the loss became " + std::string(std::isnan(e.loss) ? "NaN" : "infinite") + " at " + where() +
-               ": lower the learning rate, or train in check mode to find the op that produced it";
+               ": lower the learning rate, or train in check mode to find the op that produced it" + f16;
+      }
+      if (c.sg.non_finite != kiln_no_value) {
+        e.skipped = non_finite != 0 ? 1 : 0;
+        skipped_ += e.skipped;
+        epoch_event.skipped += e.skipped;
+        adjust_loss_scale(e.skipped != 0, loss_scale_, finite_steps_);
+        e.loss_scale = loss_scale_;
       }
       ++iterations_;
       ++summary.steps;
@@ -434,7 +476,8 @@ std::string model::fit(const dataset& train, const fit_options& o,
     epoch_event.step = iterations_;
     epoch_event.loss /= static_cast<double>(train.count);
     for (double& m : epoch_event.metrics) m /= static_cast<double>(train.count);
-    epoch_event.learning_rate = learning_rate_at(spec_.optimizer, iterations_);
+    epoch_event.learning_rate = learning_rate_at(spec_.optimizer, iterations_ - skipped_);
+    if (main->sg.non_finite != kiln_no_value) epoch_event.loss_scale = loss_scale_;
     if (o.validation && o.validation->count > 0) {
       evaluation v;
       if (std::string e = evaluate(*o.validation, o.batch_size, v); !e.empty()) return "validation: " + e;
@@ -696,6 +739,9 @@ std::string model::gradients(const dataset& data, int32_t batch_size, std::vecto
   if (error.empty() && device_) {
     error = upload(device_, c->device_seeds, c->seeds.data(), static_cast<int64_t>(c->seeds.size() * sizeof(int32_t)), "the seeds");
   }
+  // mixed_float16: the gradients are of the loss times the scale, divided by it, as in training.
+  c->loss_scale = static_cast<float>(loss_scale_);
+  if (error.empty() && device_ && sg.loss_scale != kiln_no_value) error = upload(device_, c->device_loss_scale, &c->loss_scale, sizeof(float), "the loss scale");
   run_options ro;
   ro.pool = pool_;
   if (error.empty()) error = c->gradients->run(c->sources, ro);

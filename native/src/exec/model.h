@@ -53,6 +53,10 @@ struct fit_event {
   double seconds = 0;          // epoch end: the epoch's wall time
   double data_wait = 0;        // seconds the step (epoch end: all steps) waited for its batch
   bool profile_window_done = false;  // this step completed a window asked for with profile_steps
+  // mixed_float16 only (else 0): the loss scale after this step (epoch end: now), and whether the
+  // step's updates were skipped because a gradient was not finite (epoch end: how many were).
+  double loss_scale = 0;
+  int64_t skipped = 0;
 };
 
 struct fit_summary {
@@ -193,7 +197,11 @@ class model {
   // Queues batch b's copy (from its prefetcher slot) into the plan's buffers for b; "" or the problem.
   std::string upload_ahead(compiled& c, int64_t b, const std::vector<unsigned char*>& slot);
   std::map<std::pair<int64_t, int>, std::unique_ptr<compiled>> compiled_;
-  int64_t iterations_ = 0;  // updates done (Keras's optimizer.iterations)
+  int64_t iterations_ = 0;  // steps done; less skipped_, Keras's optimizer.iterations (updates done)
+  // mixed_float16's dynamic loss scale, kept across fits like the optimizer's state.
+  double loss_scale_ = 32768;  // Keras's initial_scale, 2^15
+  int64_t finite_steps_ = 0;   // steps in a row with finite gradients, up to the next doubling
+  int64_t skipped_ = 0;        // steps whose updates were skipped
   int64_t epochs_ = 0;      // epochs done, over every fit: picks each epoch's shuffle
   bool profiling_ = false;
   const compiled* profiled_ = nullptr;  // the plan of the last profiled step

@@ -77,9 +77,10 @@ struct model_spec {
   std::vector<metric_spec> metrics;
   optimizer_spec optimizer;
   uint64_t seed = 0;
-  // Keras's dtype policy: "float32", or "mixed_bfloat16" (matrix products and convolutions take
-  // bfloat16 inputs with float32 accumulation on backends that have such kernels; weights,
-  // optimizer state and every other op stay float32).
+  // Keras's dtype policy: "float32", "mixed_bfloat16" or "mixed_float16" (matrix products and
+  // convolutions take bfloat16 or float16 inputs with float32 accumulation on backends that have
+  // such kernels; weights, optimizer state and every other op stay float32). mixed_float16 trains
+  // with dynamic loss scaling on every backend, as Keras's LossScaleOptimizer.
   std::string precision = "float32";
 };
 

@@ -134,6 +134,21 @@ std::string metric_value(builder& b, const metric_spec& m, const std::vector<los
   return "";
 }
 
+// Keras's LossScaleOptimizer: gradients of loss * scale (so that small gradients do not flush to
+// zero in float16), checked for NaN and Inf as they come, then divided by the scale before the
+// optimizer, whose clipping sees them unscaled as Keras's inner optimizer does.
+std::vector<int32_t> scaled_gradients(graph& g, step_graph& s, const std::vector<int32_t>& wrt) {
+  s.loss_scale = g.input("optimizer/loss_scale", {}, kiln_dtype_f32);
+  const int32_t scaled = g.add1(kiln_op_mul, "optimizer/scaled_loss", {s.loss, s.loss_scale});
+  std::vector<int32_t> grads = add_gradients(g, scaled, wrt);
+  if (g.failed() || grads.empty()) return grads;
+  s.non_finite = g.add1(kiln_op_any_non_finite, "optimizer/non_finite", grads);
+  for (size_t i = 0; i < grads.size(); ++i) {
+    grads[i] = g.add1(kiln_op_div, g.unique_name(g.val(wrt[i]).name + "/unscaled_gradient"), {grads[i], s.loss_scale});
+  }
+  return grads;
+}
+
 }  // namespace
 
 std::string build_step_graph(const model_spec& spec, int64_t batch, run_mode mode, step_graph& s) {
@@ -241,10 +256,10 @@ std::string build_step_graph(const model_spec& spec, int64_t batch, run_mode mod
   if (s.loss == kiln_no_value) return "training needs a loss";
   std::vector<int32_t> trainable;
   for (size_t i = 0; i < spec.params.size(); ++i) if (spec.params[i].trainable) trainable.push_back(s.params[i]);
-  const std::vector<int32_t> grads = add_gradients(g, s.loss, trainable);
+  const std::vector<int32_t> grads = spec.precision == "mixed_float16" ? scaled_gradients(g, s, trainable) : add_gradients(g, s.loss, trainable);
   if (g.failed()) return g.error();
   s.gradients = grads;
-  s.updates = append_updates(g, spec.optimizer, trainable, grads);
+  s.updates = append_updates(g, spec.optimizer, trainable, grads, s.non_finite);
   if (g.failed()) return g.error();
   s.effect_nodes = s.updates.nodes;
   for (const moving_average_spec& m : spec.moving_averages) {

@@ -21,6 +21,11 @@ struct step_graph {
   std::vector<int32_t> metrics;                   // per spec metric: its mean over the batch
   update_ops updates;                             // training only
   std::vector<int32_t> gradients;                 // training only: d(loss)/d(param) per trainable param, in spec order
+  // mixed_float16 training (Keras's LossScaleOptimizer): the gradients are taken of loss times
+  // loss_scale and divided by it before the optimizer; non_finite is 1 when any of them was NaN or
+  // Inf, and the updates then leave the weights and slots as they were.
+  int32_t loss_scale = kiln_no_value;  // f32 scalar input, set each step by the fit loop
+  int32_t non_finite = kiln_no_value;  // f32 scalar
   std::vector<int32_t> effect_nodes;              // updates and moving averages, to run each step
 };
 

@@ -1,4 +1,4 @@
-// Reductions over axes, broadcast_to and its adjoint sum_to, argmax and cast.
+// Reductions over axes, broadcast_to and its adjoint sum_to, argmax, cast, and any_non_finite.
 #include <algorithm>
 
 #include "ir/op_table.h"
@@ -127,6 +127,14 @@ std::string cast_shape(shape_ctx& c) {
   return "";
 }
 
+// Any number of float tensors of any shapes (a step's gradients) to one flag in their dtype.
+std::string any_non_finite_shape(shape_ctx& c) {
+  if (!is_float(c.in_dtypes[0])) return std::string("needs float inputs, got ") + dtype_name(c.in_dtypes[0]);
+  if (std::string problem = same_dtype(c); !problem.empty()) return problem;
+  c.set_output({}, c.in_dtypes[0]);
+  return "";
+}
+
 }  // namespace
 
 void describe_reduce_ops(op_info* t) {
@@ -137,6 +145,7 @@ void describe_reduce_ops(op_info* t) {
   t[kiln_op_sum_to] = {"sum_to", 1, 1, sum_to_shape, sum_to_vjp, kiln_opf_none};
   t[kiln_op_argmax] = {"argmax", 1, 1, argmax_shape, nullptr, kiln_opf_not_differentiable};
   t[kiln_op_cast] = {"cast", 1, 1, cast_shape, nullptr, kiln_opf_not_differentiable};
+  t[kiln_op_any_non_finite] = {"any_non_finite", 1, -1, any_non_finite_shape, nullptr, kiln_opf_not_differentiable};
 }
 
 }  // namespace kiln

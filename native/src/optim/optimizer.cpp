@@ -106,7 +106,7 @@ double learning_rate_at(const optimizer_spec& spec, int64_t iterations) {
 }
 
 update_ops append_updates(graph& g, const optimizer_spec& s, const std::vector<int32_t>& weights,
-                          const std::vector<int32_t>& grads) {
+                          const std::vector<int32_t>& grads, int32_t skip) {
   update_ops out;
   out.lr = g.input("optimizer/learning_rate", {}, kiln_dtype_f32);
   out.step = g.input("optimizer/iteration", {}, kiln_dtype_f32);
@@ -139,6 +139,7 @@ update_ops append_updates(graph& g, const optimizer_spec& s, const std::vector<i
       at.ints["nesterov"] = s.nesterov ? 1 : 0;
       std::vector<int32_t> in = {weights[i], clipped[i], out.lr};
       if (s.momentum != 0) in.push_back(slot(g, w, "momentum", out));
+      if (skip != kiln_no_value) in.push_back(skip);
       g.add(kiln_op_apply_sgd, name, in, at);
     } else if (s.type == "adam" || s.type == "adamw") {
       at.floats["beta_1"] = s.beta_1;
@@ -146,7 +147,9 @@ update_ops append_updates(graph& g, const optimizer_spec& s, const std::vector<i
       at.floats["epsilon"] = s.epsilon;
       const int32_t m = slot(g, w, "m", out);
       const int32_t v = slot(g, w, "v", out);
-      g.add(kiln_op_apply_adam, name, {weights[i], clipped[i], m, v, out.lr, out.step}, at);
+      std::vector<int32_t> in = {weights[i], clipped[i], m, v, out.lr, out.step};
+      if (skip != kiln_no_value) in.push_back(skip);
+      g.add(kiln_op_apply_adam, name, in, at);
     } else {
       at.floats["rho"] = s.rho;
       at.floats["momentum"] = s.momentum;
@@ -155,6 +158,7 @@ update_ops append_updates(graph& g, const optimizer_spec& s, const std::vector<i
       std::vector<int32_t> in = {weights[i], clipped[i], slot(g, w, "velocity", out), out.lr};
       if (s.momentum != 0) in.push_back(slot(g, w, "momentum", out));
       if (s.centered) in.push_back(slot(g, w, "average_gradient", out));
+      if (skip != kiln_no_value) in.push_back(skip);
       g.add(kiln_op_apply_rmsprop, name, in, at);
     }
     if (g.failed()) return out;

@@ -50,7 +50,9 @@ struct update_ops {
   int32_t step = kiln_no_value;  // f32 scalar input: this update's number, from 1
 };
 
+// `skip` (optional): a scalar every update op also takes; when it is nonzero at run time the
+// updates leave the weights and slots untouched (mixed_float16's loss scaling).
 update_ops append_updates(graph& g, const optimizer_spec& spec, const std::vector<int32_t>& weights,
-                          const std::vector<int32_t>& grads);
+                          const std::vector<int32_t>& grads, int32_t skip = kiln_no_value);
 
 }  // namespace kiln

@@ -157,6 +157,7 @@ export function TrainingForm() {
           </select>
         </Row>
         {t.precision === 'mixed_bfloat16' && <p className="muted">Products and convolutions in bfloat16 on the GPU, weights and results in float32; the CPU trains in float32.</p>}
+        {t.precision === 'mixed_float16' && <p className="muted">Products and convolutions in float16 on the GPU, weights and results in float32, with dynamic loss scaling (a step whose gradients overflow is skipped and the scale halved); the CPU multiplies in float32.</p>}
         <Row label="GPU memory limit (MiB)">
           <NumberField value={t.gpuMemoryLimitMiB ?? Number.NaN} testId="gpu-memory-input" step={1} placeholder="grow as needed" onValueChange={(v) => set({ gpuMemoryLimitMiB: Number.isNaN(v) ? undefined : v })} />
         </Row>

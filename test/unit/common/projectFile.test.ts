@@ -66,6 +66,18 @@ describe('project files', () => {
     });
   });
 
+  it("takes Keras's dtype policies, mixed_float16 (with loss scaling) included, and lowers them to the engine", () => {
+    for (const precision of ['float32', 'mixed_bfloat16', 'mixed_float16'] as const) {
+      const r = validateTrainingConfig({ precision });
+      expect(r.ok && r.config.precision).toBe(precision);
+    }
+    expect(errorsOf({ format: 'kiln-project', version: 2, model: defaultModel(), training: { ...defaultTrainingConfig(), precision: 'float16' } })).toEqual([
+      'training.precision must be one of "float32", "mixed_bfloat16", "mixed_float16", not "float16"',
+    ]);
+    const lowered = lowerModel(defaultModel(), { ...defaultTrainingConfig(), precision: 'mixed_float16' });
+    expect(lowered.ok && lowered.spec.precision).toBe('mixed_float16');
+  });
+
   it("keeps the editor's layout: positions and groups round-trip", () => {
     const model: ModelDoc = {
       ...defaultModel(),
