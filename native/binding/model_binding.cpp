@@ -321,39 +321,51 @@ void finish_fit(Napi::Env env, void*, fit_job* job) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// evaluate / predict: the libuv pool.
+// evaluate / predict / gradients: the libuv pool.
+enum class infer_kind { evaluate, predict, gradients };
+
 class infer_worker : public Napi::AsyncWorker {
  public:
-  infer_worker(Napi::Env env, std::shared_ptr<model_state> state, Napi::Object owner, owned_data data,
-               int32_t batch, bool predict)
-      : Napi::AsyncWorker(env, predict ? "kiln.predict" : "kiln.evaluate"), deferred_(Napi::Promise::Deferred::New(env)),
-        state_(std::move(state)), owner_(Napi::Persistent(owner)), data_(std::move(data)), batch_(batch), predict_(predict) {}
+  infer_worker(Napi::Env env, std::shared_ptr<model_state> state, Napi::Object owner, owned_data data, int32_t batch, infer_kind kind)
+      : Napi::AsyncWorker(env, kind == infer_kind::predict ? "kiln.predict" : kind == infer_kind::gradients ? "kiln.gradients" : "kiln.evaluate"), deferred_(Napi::Promise::Deferred::New(env)), state_(std::move(state)),
+        owner_(Napi::Persistent(owner)), data_(std::move(data)), batch_(batch), kind_(kind) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
   void Execute() override {
     const kiln::dataset d = data_.view();
-    const std::string e = predict_ ? state_->core->predict(d, batch_, outputs_) : state_->core->evaluate(d, batch_, eval_);
+    kiln::model& m = *state_->core;
+    const std::string e = kind_ == infer_kind::predict     ? m.predict(d, batch_, outputs_)
+                          : kind_ == infer_kind::gradients ? m.gradients(d, batch_, outputs_)
+                                                           : m.evaluate(d, batch_, eval_);
     if (!e.empty()) SetError(e);
   }
 
   void OnOK() override {
     state_->busy = false;
     Napi::Env env = Env();
-    if (predict_) {
+    auto array = [&](const std::vector<float>& v) {
+      Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
+      std::copy(v.begin(), v.end(), a.Data());
+      return a;
+    };
+    if (kind_ == infer_kind::predict) {  // [output k: Float32Array]
       Napi::Array out = Napi::Array::New(env, outputs_.size());
-      for (size_t k = 0; k < outputs_.size(); ++k) {
-        Napi::Float32Array a = Napi::Float32Array::New(env, outputs_[k].size());
-        std::copy(outputs_[k].begin(), outputs_[k].end(), a.Data());
-        out.Set(static_cast<uint32_t>(k), a);
+      for (size_t k = 0; k < outputs_.size(); ++k) out.Set(static_cast<uint32_t>(k), array(outputs_[k]));
+      deferred_.Resolve(out);
+    } else if (kind_ == infer_kind::gradients) {  // { weightName: Float32Array } for trainable weights
+      Napi::Object out = Napi::Object::New(env);
+      const auto& params = state_->core->spec().params;
+      for (size_t i = 0; i < params.size(); ++i) {
+        if (params[i].trainable) out.Set(params[i].name, array(outputs_[i]));
       }
       deferred_.Resolve(out);
-      return;
+    } else {
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("loss", eval_.loss);
+      r.Set("metrics", metrics_object(env, state_->core->spec(), eval_.metrics));
+      deferred_.Resolve(r);
     }
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("loss", eval_.loss);
-    r.Set("metrics", metrics_object(env, state_->core->spec(), eval_.metrics));
-    deferred_.Resolve(r);
   }
 
   void OnError(const Napi::Error& e) override {
@@ -367,50 +379,9 @@ class infer_worker : public Napi::AsyncWorker {
   Napi::ObjectReference owner_;
   owned_data data_;
   int32_t batch_;
-  bool predict_;
-  std::vector<std::vector<float>> outputs_;
+  infer_kind kind_;
+  std::vector<std::vector<float>> outputs_;  // predict: per output; gradients: per param
   kiln::evaluation eval_;
-};
-
-// gradients: the libuv pool; resolves with { weightName: Float32Array } for trainable weights.
-class gradients_worker : public Napi::AsyncWorker {
- public:
-  gradients_worker(Napi::Env env, std::shared_ptr<model_state> state, Napi::Object owner, owned_data data, int32_t batch)
-      : Napi::AsyncWorker(env, "kiln.gradients"), deferred_(Napi::Promise::Deferred::New(env)), state_(std::move(state)),
-        owner_(Napi::Persistent(owner)), data_(std::move(data)), batch_(batch) {}
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    if (std::string e = state_->core->gradients(data_.view(), batch_, gradients_); !e.empty()) SetError(e);
-  }
-
-  void OnOK() override {
-    state_->busy = false;
-    Napi::Env env = Env();
-    Napi::Object out = Napi::Object::New(env);
-    const auto& params = state_->core->spec().params;
-    for (size_t i = 0; i < params.size(); ++i) {
-      if (!params[i].trainable) continue;
-      Napi::Float32Array a = Napi::Float32Array::New(env, gradients_[i].size());
-      std::copy(gradients_[i].begin(), gradients_[i].end(), a.Data());
-      out.Set(params[i].name, a);
-    }
-    deferred_.Resolve(out);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    state_->busy = false;
-    deferred_.Reject(e.Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<model_state> state_;
-  Napi::ObjectReference owner_;
-  owned_data data_;
-  int32_t batch_;
-  std::vector<std::vector<float>> gradients_;
 };
 
 class model_wrap : public Napi::ObjectWrap<model_wrap> {
@@ -488,41 +459,26 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
     return promise;
   }
 
-  Napi::Value infer(const Napi::CallbackInfo& info, bool predict) {
+  Napi::Value infer(const Napi::CallbackInfo& info, infer_kind kind) {
     Napi::Env env = info.Env();
     if (state_->busy) return rejected(env, "the model is busy: wait for fit, evaluate or predict to finish");
     owned_data data;
-    if (!read_data(env, info[0], state_->core->spec(), !predict, predict ? "prediction data" : "evaluation data", data)) {
-      return env.Undefined();
-    }
+    const char* what = kind == infer_kind::predict ? "prediction data" : kind == infer_kind::gradients ? "gradient data" : "evaluation data";
+    if (!read_data(env, info[0], state_->core->spec(), kind != infer_kind::predict, what, data)) return env.Undefined();
     Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
     int32_t batch;
     if (!read_count(env, o, "batchSize", 32, 1 << 20, batch)) return env.Undefined();
     state_->busy = true;
-    auto* worker = new infer_worker(env, state_, Value(), std::move(data), batch, predict);
+    auto* worker = new infer_worker(env, state_, Value(), std::move(data), batch, kind);
     Napi::Promise p = worker->promise();
     worker->Queue();
     return p;
   }
 
-  Napi::Value evaluate(const Napi::CallbackInfo& info) { return infer(info, false); }
-  Napi::Value predict(const Napi::CallbackInfo& info) { return infer(info, true); }
-
+  Napi::Value evaluate(const Napi::CallbackInfo& info) { return infer(info, infer_kind::evaluate); }
+  Napi::Value predict(const Napi::CallbackInfo& info) { return infer(info, infer_kind::predict); }
   // gradients({x, y}, {batchSize}): d(loss)/d(weight) over the first batch, nothing updated.
-  Napi::Value gradients(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (state_->busy) return rejected(env, "the model is busy: wait for fit, evaluate or predict to finish");
-    owned_data data;
-    if (!read_data(env, info[0], state_->core->spec(), true, "gradient data", data)) return env.Undefined();
-    Napi::Object o = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
-    int32_t batch;
-    if (!read_count(env, o, "batchSize", 32, 1 << 20, batch)) return env.Undefined();
-    state_->busy = true;
-    auto* worker = new gradients_worker(env, state_, Value(), std::move(data), batch);
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
-  }
+  Napi::Value gradients(const Napi::CallbackInfo& info) { return infer(info, infer_kind::gradients); }
 
   Napi::Value get_weights(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
