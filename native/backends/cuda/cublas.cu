@@ -6,7 +6,6 @@
 #include <dlfcn.h>
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 
 #include "cublas_loader.h"
@@ -93,26 +92,10 @@ int64_t span(int64_t rows, int64_t cols, int64_t ld, int64_t stride, int64_t bat
   return (batch > 1 ? stride * (batch - 1) : 0) + (rows - 1) * ld + cols;
 }
 
-// Device memory for the 16-bit copies of a product's operands, grown like scratch() and kept
-// apart from it (convolutions hold their columns there while multiplying them).
-std::mutex half_mutex;
-void* half_data = nullptr;
-int64_t half_bytes = 0;
-void* half_area(int64_t elements) {
-  std::lock_guard<std::mutex> lock(half_mutex);
-  const int64_t bytes = elements * 2;
-  if (bytes <= half_bytes) return half_data;
-  cudaStreamSynchronize(stream());  // earlier products may still read the old area
-  cudaFree(half_data);
-  half_data = nullptr;
-  half_bytes = 0;
-  if (cudaMalloc(&half_data, static_cast<size_t>(bytes)) != cudaSuccess) {
-    cudaGetLastError();
-    return nullptr;
-  }
-  half_bytes = bytes;
-  return half_data;
-}
+// Device memory for the 16-bit copies of a product's operands, kept apart from scratch()
+// (convolutions hold their columns there while multiplying them).
+growing_area half_copies;
+void* half_area(int64_t elements) { return half_copies.at_least(elements * 2); }
 
 // Rounds both operands to H with the same layout (strides and leading dimensions), then multiplies
 // on the tensor cores with float32 accumulation into the float32 output.

@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,8 +58,19 @@ inline int64_t elements(const shape_t& s) {
   return n;
 }
 
-// Device memory that grows to the largest request and is reused by every kernel (plans run one
-// at a time on one stream, so consecutive users never overlap). nullptr when out of memory.
+// Device memory that grows to the largest request and is reused by every user (plans run one at
+// a time on one stream, so consecutive users never overlap). nullptr when out of memory.
+class growing_area {
+ public:
+  void* at_least(int64_t bytes);
+
+ private:
+  std::mutex mutex_;
+  void* data_ = nullptr;
+  int64_t bytes_ = 0;
+};
+
+// The kernels' shared scratch area (a growing_area).
 void* scratch(int64_t bytes);
 
 // Up to 8 axes: an output index space and, per operand, its strides in that space (0 where the

@@ -23,9 +23,7 @@ std::mutex error_mutex;
 std::string first_error;
 std::string last_memory_error;
 
-std::mutex scratch_mutex;
-void* scratch_data = nullptr;
-int64_t scratch_bytes = 0;
+growing_area kernel_scratch;
 
 // What Kiln holds on the device, against the user's limit (0: grow as needed, up to the card).
 std::mutex budget_mutex;
@@ -241,22 +239,24 @@ std::string take_error() {
   return e;
 }
 
-void* scratch(int64_t bytes) {
-  std::lock_guard<std::mutex> lock(scratch_mutex);
-  if (bytes <= scratch_bytes) return scratch_data;
+void* growing_area::at_least(int64_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (bytes <= bytes_) return data_;
   // Earlier kernels may still read the old area: free it only once they are done.
   cudaStreamSynchronize(stream());
-  cudaFree(scratch_data);
-  scratch_data = nullptr;
-  scratch_bytes = 0;
-  if (cudaMalloc(&scratch_data, static_cast<size_t>(bytes)) != cudaSuccess) {
+  cudaFree(data_);
+  data_ = nullptr;
+  bytes_ = 0;
+  if (cudaMalloc(&data_, static_cast<size_t>(bytes)) != cudaSuccess) {
     cudaGetLastError();
-    scratch_data = nullptr;
+    data_ = nullptr;
     return nullptr;
   }
-  scratch_bytes = bytes;
-  return scratch_data;
+  bytes_ = bytes;
+  return data_;
 }
+
+void* scratch(int64_t bytes) { return kernel_scratch.at_least(bytes); }
 
 }  // namespace kiln::cuda
 
