@@ -1,17 +1,20 @@
 // `node bench/runsDashboard.js`: what the live Runs view costs the training it watches (issue 7:
 // within 5% of a headless run). Starts `kiln serve` on a fresh logdir and trains LeNet-5 on
-// sample:mnist several times through the engine's RPC, alternating
+// sample:mnist many times through the engine's RPC, interleaving
 //  - headless: no page open;
 //  - dashboard: the studio open in Chromium on the Runs view, its charts following the run live
-//    (the runs store polls the running run's scalars about 6 times a second).
-// Throughput is the steady state: samples between the first and the last metric batch over the
-// time between them (startup and data loading excluded). Prints each round (with the chart
-// updates and the CPU time Chromium's processes and the `kiln serve` process tree used during it,
-// read from /proc), the medians and their ratio; asserts nothing. Needs `npm run build` (with the
-// Runs view wired into the app).
+//    (the runs store polls the running run's scalars about 6 times a second);
+//  - same CPU, no page (all cores only): a plain process that burns the CPU time Chromium used in
+//    the round before, in 5 ms bursts: what any program using that much CPU costs the training.
+// Twice: training on every core, and with the training setting cpuThreads = cores - 1, which
+// leaves a core to the studio (skipped on a one-core machine). Throughput is the steady state:
+// samples between the first and the last metric batch over the time between them (startup and
+// data loading excluded). Prints each round (with the chart updates and the CPU time Chromium's
+// processes and the `kiln serve` process tree used during it, read from /proc), the medians and
+// the ratios; asserts nothing. Needs `npm run build` (with the Runs view wired into the app).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -24,9 +27,9 @@ const { TEMPLATES } = await import(out('common/model/index.js'));
 const { BaseTransport, RpcClient, createProxy } = await import(out('common/rpc/index.js'));
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const EPOCHS = Number(process.env.EPOCHS ?? 5);
+const EPOCHS = Number(process.env.EPOCHS ?? 15);
 const lenet = TEMPLATES.find((t) => t.id === 'lenet5');
-const request = { model: lenet.model, config: { dataset: lenet.data, training: { ...lenet.training, epochs: EPOCHS } } };
+const requestFor = (extra) => ({ model: lenet.model, config: { dataset: lenet.data, training: { ...lenet.training, epochs: EPOCHS, ...extra } } });
 
 function startServe(logdir) {
   const child = spawn(process.execPath, ['bin/kiln.js', 'serve', '--port', '0', '--logdir', logdir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,7 +72,7 @@ async function connect(port, token) {
 }
 
 /** Trains once; samples/s between the first and the last metric batch. */
-async function trainOnce(rpc) {
+async function trainOnce(rpc, request) {
   let first = null;
   let last = null;
   const ended = new Promise((resolve) => {
@@ -122,20 +125,24 @@ function cpuSeconds(root, name) {
   return ticks / 100;  // USER_HZ
 }
 
+/** A process that keeps a core busy `share` of the time (0..1), in 5 ms bursts. */
+function burner(share) {
+  const on = 5;
+  const period = Math.max(on, on / Math.max(share, 1e-3));
+  return spawn(process.execPath, ['-e', `setInterval(() => { const end = performance.now() + ${on}; while (performance.now() < end); }, ${period})`], { stdio: 'ignore' });
+}
+
 const logdir = mkdtempSync(join(tmpdir(), 'kiln-runs-bench-'));
 const serve = await startServe(logdir);
 const rpc = await connect(serve.port, serve.token);
 const browser = await chromium.launch({ executablePath: process.env.KILN_CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking'] });
-const figures = { headless: [], dashboard: [], chromium: [], updates: [] };
 const chromiumCpu = () => cpuSeconds(process.pid, /chrom/i);
 const hostCpu = () => cpuSeconds(serve.child.pid, /./);
-try {
-  console.log(`warm-up: ${(await trainOnce(rpc)).toFixed(0)} samples/s`); // data cache, page cache
-  for (let round = 0; round < ROUNDS; round++) {
-    const hostBefore = hostCpu();
-    figures.headless.push(await trainOnce(rpc));
-    const hostHeadless = hostCpu() - hostBefore;
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+
+/** One training with the Runs view open; samples/s, chart updates and Chromium's CPU seconds. */
+async function withDashboard(request) {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
     await page.goto(serve.url);
     await page.getByTestId('mode-runs').click();
     await page.getByTestId('runs-view').waitFor();
@@ -146,23 +153,53 @@ try {
       observer.observe(document.querySelector('[data-testid="runs-view"]'), { attributes: true, subtree: true, attributeFilter: ['data-points'] });
       window.addEventListener('bench-stop', () => resolve(n), { once: true });
     }));
-    const [chromiumBefore, hostBefore2, started] = [chromiumCpu(), hostCpu(), performance.now()];
-    const samples = await trainOnce(rpc);
+    const [chromiumBefore, hostBefore, started] = [chromiumCpu(), hostCpu(), performance.now()];
+    const samples = await trainOnce(rpc, request);
     const seconds = (performance.now() - started) / 1000;
-    const [chromium, host] = [chromiumCpu() - chromiumBefore, hostCpu() - hostBefore2];
+    const [chromium, host] = [chromiumCpu() - chromiumBefore, hostCpu() - hostBefore];
     await page.evaluate(() => window.dispatchEvent(new Event('bench-stop')));
-    figures.dashboard.push(samples);
-    const updates = await polls;
-    figures.chromium.push(chromium / seconds);
-    figures.updates.push(updates / seconds);
-    console.log(`round ${round + 1}: headless ${figures.headless.at(-1).toFixed(0)} samples/s, dashboard ${samples.toFixed(0)} samples/s (${updates} chart updates in ${seconds.toFixed(1)} s); ` +
-      `CPU s: Chromium ${chromium.toFixed(2)} (${((chromium / Math.max(1, updates)) * 1000).toFixed(0)} ms an update), kiln serve ${host.toFixed(2)} (headless ${hostHeadless.toFixed(2)})`);
+    return { samples, seconds, chromium, host, updates: await polls };
+  } finally {
     await page.close();
   }
-  const h = median(figures.headless);
-  const d = median(figures.dashboard);
-  console.log(`median: headless ${h.toFixed(0)} samples/s, with the Runs view ${d.toFixed(0)} samples/s: ${((d / h) * 100).toFixed(1)}% of headless; ` +
-    `${median(figures.updates).toFixed(1)} chart updates/s, Chromium busy ${(median(figures.chromium) * 100).toFixed(0)}% of a core`);
+}
+
+/** Interleaved rounds of one configuration; prints them and returns the medians. */
+async function measure(label, request, control) {
+  const f = { headless: [], dashboard: [], control: [], chromium: [], updates: [] };
+  console.log(`${label}: warm-up ${(await trainOnce(rpc, request)).toFixed(0)} samples/s`); // data cache, page cache
+  for (let round = 0; round < ROUNDS; round++) {
+    const hostBefore = hostCpu();
+    f.headless.push(await trainOnce(rpc, request));
+    const hostHeadless = hostCpu() - hostBefore;
+    const d = await withDashboard(request);
+    f.dashboard.push(d.samples);
+    f.chromium.push(d.chromium / d.seconds);
+    f.updates.push(d.updates / d.seconds);
+    let line = `  round ${round + 1}: headless ${f.headless.at(-1).toFixed(0)} samples/s, dashboard ${d.samples.toFixed(0)} samples/s (${d.updates} chart updates in ${d.seconds.toFixed(1)} s); ` +
+      `CPU s: Chromium ${d.chromium.toFixed(2)} (${((d.chromium / Math.max(1, d.updates)) * 1000).toFixed(0)} ms an update), kiln serve ${d.host.toFixed(2)} (headless ${hostHeadless.toFixed(2)})`;
+    if (control) {
+      const load = burner(d.chromium / d.seconds);
+      try {
+        f.control.push(await trainOnce(rpc, request));
+      } finally {
+        load.kill();
+      }
+      line += `; same CPU, no page ${f.control.at(-1).toFixed(0)} samples/s`;
+    }
+    console.log(line);
+  }
+  const h = median(f.headless);
+  const pct = (x) => `${((median(x) / h) * 100).toFixed(1)}% of headless`;
+  console.log(`  median: headless ${h.toFixed(0)} samples/s, with the Runs view ${median(f.dashboard).toFixed(0)} samples/s: ${pct(f.dashboard)}` +
+    (control ? `; a process using Chromium's CPU instead: ${pct(f.control)}` : '') +
+    `; ${median(f.updates).toFixed(1)} chart updates/s, Chromium busy ${(median(f.chromium) * 100).toFixed(0)}% of a core`);
+}
+
+try {
+  const cores = cpus().length;
+  await measure(`training on all ${cores} cores`, requestFor({}), true);
+  if (cores > 1) await measure(`training on ${cores - 1} of ${cores} cores (cpuThreads ${cores - 1}: a core left to the studio)`, requestFor({ cpuThreads: cores - 1 }), false);
 } finally {
   await browser.close();
   rpc.client.close();

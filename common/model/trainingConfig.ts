@@ -59,6 +59,11 @@ export interface TrainingConfig {
   precision?: Precision;
   /** Caps Kiln's GPU memory at this many MiB (TensorFlow's memory_limit); absent: grows as needed. */
   gpuMemoryLimitMiB?: number;
+  /**
+   * Threads a training on the CPU computes with (PyTorch's set_num_threads); absent: one per core.
+   * Fewer leave cores to the rest of the machine, the studio's own dashboard included.
+   */
+  cpuThreads?: number;
   callbacks: {
     earlyStopping?: EarlyStoppingConfig;
     modelCheckpoint?: ModelCheckpointConfig;

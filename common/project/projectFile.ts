@@ -353,7 +353,7 @@ function checkTrainingConfig(c: Checker, v: Json, path: string): TrainingConfig 
   const o = c.object(v, path);
   if (!o) return undefined;
   const before = c.errors.length;
-  c.known(o, path, ['loss', 'optimizer', 'metrics', 'batchSize', 'epochs', 'validationSplit', 'seed', 'device', 'precision', 'gpuMemoryLimitMiB', 'callbacks']);
+  c.known(o, path, ['loss', 'optimizer', 'metrics', 'batchSize', 'epochs', 'validationSplit', 'seed', 'device', 'precision', 'gpuMemoryLimitMiB', 'cpuThreads', 'callbacks']);
   const out = defaultTrainingConfig();
   if (o.loss !== undefined) {
     if (typeof o.loss === 'string' || (isObject(o.loss) && 'type' in o.loss)) out.loss = checkLoss(c, o.loss, `${path}.loss`) ?? out.loss;
@@ -381,6 +381,7 @@ function checkTrainingConfig(c: Checker, v: Json, path: string): TrainingConfig 
   if (o.device !== undefined) out.device = c.oneOf(o.device, `${path}.device`, TRAINING_DEVICES);
   if (o.precision !== undefined) out.precision = c.oneOf(o.precision, `${path}.precision`, PRECISIONS);
   if (o.gpuMemoryLimitMiB !== undefined) out.gpuMemoryLimitMiB = c.number(o.gpuMemoryLimitMiB, `${path}.gpuMemoryLimitMiB`, { min: 1, integer: true });
+  if (o.cpuThreads !== undefined) out.cpuThreads = c.number(o.cpuThreads, `${path}.cpuThreads`, { min: 1, max: 256, integer: true });
   if (o.callbacks !== undefined) out.callbacks = checkCallbacks(c, o.callbacks, `${path}.callbacks`);
   return c.errors.length > before ? undefined : out;
 }

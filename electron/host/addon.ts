@@ -155,7 +155,8 @@ export interface NativeAddon {
   setGpuMemoryLimit(mib: number | null): void;
   /** The GPU's memory and load, or null without a usable GPU. */
   gpuUsage(): NativeGpuUsage | null;
-  Model: new (spec: EngineModelSpec, options?: { backend?: BackendName }) => NativeModel;
+  /** `threads`: the cpu backend's threads (default: one per core). */
+  Model: new (spec: EngineModelSpec, options?: { backend?: BackendName; threads?: number }) => NativeModel;
   Graph: new () => NativeGraph;
   /** c = alpha op(a) op(b) + beta c, row-major float32, threaded. */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array, options?: { threads?: number }): Promise<void>;

@@ -112,7 +112,7 @@ async function serve(args: string[]): Promise<number> {
 async function train(args: string[]): Promise<number> {
   const parsed = parseCommand(args, {
     epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-    device: { type: 'string' }, precision: { type: 'string' }, 'gpu-memory-limit': { type: 'string' },
+    device: { type: 'string' }, precision: { type: 'string' }, 'gpu-memory-limit': { type: 'string' }, threads: { type: 'string' },
     data: { type: 'string' }, logdir: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' }, ...DATA_FLAGS,
   }, TRAIN_USAGE, 1);
   if (!parsed) return 0;

@@ -12,9 +12,6 @@
 #include <napi.h>
 
 #include <cmath>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
 
 #include "js_errors.h"
@@ -103,27 +100,13 @@ bool overlaps(const Napi::Float32Array& x, const Napi::Float32Array& y) {
   return x0 < y0 + y.ElementLength() && y0 < x0 + x.ElementLength();
 }
 
-// Pools by thread count, created on first use and kept for the life of the process (a worker
-// thread of the GEMM may still be finishing when an environment shuts down).
-kiln::thread_pool* pool_for(int32_t threads) {
-  if (threads <= 1) return nullptr;
-  kiln::thread_pool& shared = kiln::default_thread_pool();
-  if (threads == shared.size()) return &shared;
-  static std::mutex mutex;
-  static auto* pools = new std::map<int32_t, std::unique_ptr<kiln::thread_pool>>();
-  std::lock_guard<std::mutex> lock(mutex);
-  std::unique_ptr<kiln::thread_pool>& pool = (*pools)[threads];
-  if (!pool) pool = std::make_unique<kiln::thread_pool>(threads);
-  return pool.get();
-}
-
 struct run_options {
   kiln::cpu::cpu_isa isa = kiln::cpu::selected_isa();
   kiln::thread_pool* pool = nullptr;
 };
 
 bool read_options(Napi::Env env, const Napi::Value& v, run_options* out) {
-  out->pool = pool_for(kiln::default_thread_pool().size());  // null on a one-core machine
+  out->pool = kiln::shared_thread_pool(kiln::default_thread_pool().size());  // null on a one-core machine
   if (v.IsUndefined()) return true;
   if (!v.IsObject() || v.IsArray()) {
     throw_type(env, std::string("options must be an object { threads, isa }, got ") + type_name(v));
@@ -134,7 +117,7 @@ bool read_options(Napi::Env env, const Napi::Value& v, run_options* out) {
   if (!threads.IsUndefined()) {
     int64_t count = 0;
     if (!read_int(env, threads, "options.threads", 1, kiln_max_threads, &count)) return false;
-    out->pool = pool_for(static_cast<int32_t>(count));
+    out->pool = kiln::shared_thread_pool(static_cast<int32_t>(count));
   }
   Napi::Value isa = o.Get("isa");
   if (!isa.IsUndefined()) {

@@ -400,15 +400,14 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
                         InstanceMethod("gradients", &model_wrap::gradients)});
   }
 
-  // new Model(spec, { backend: 'cpu' | 'reference' | 'cuda' })
+  // new Model(spec, { backend: 'cpu' | 'reference' | 'cuda', threads?: 1.. (cpu: all cores when absent) })
   explicit model_wrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<model_wrap>(info), state_(std::make_shared<model_state>()) {
     Napi::Env env = info.Env();
     kiln::model_spec spec;
     if (!kiln::js::read_model_spec(env, info[0], spec)) return;
+    const Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
     std::string backend = "cpu";
-    if (info[1].IsObject() && info[1].As<Napi::Object>().Get("backend").IsString()) {
-      backend = info[1].As<Napi::Object>().Get("backend").As<Napi::String>().Utf8Value();
-    }
+    if (options.Get("backend").IsString()) backend = options.Get("backend").As<Napi::String>().Utf8Value();
     const kiln::kernel_table* kernels = nullptr;
     kiln::thread_pool* pool = nullptr;
     std::string why;
@@ -417,6 +416,19 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
       if (unknown) throw_type(env, "unknown backend '" + backend + "' (use 'cpu', 'reference' or 'cuda')");
       else Napi::Error::New(env, why).ThrowAsJavaScriptException();
       return;
+    }
+    const Napi::Value threads = options.Get("threads");
+    if (!threads.IsUndefined()) {
+      const double n = threads.IsNumber() ? threads.As<Napi::Number>().DoubleValue() : 0;
+      if (!(n >= 1 && n <= 256 && n == static_cast<int32_t>(n))) {
+        throw_range(env, "options.threads must be a whole number from 1 to 256");
+        return;
+      }
+      if (backend != "cpu") {
+        throw_range(env, "options.threads applies to the cpu backend only (this model is on '" + backend + "')");
+        return;
+      }
+      pool = kiln::shared_thread_pool(static_cast<int32_t>(n));
     }
     std::string error;
     state_->core = kiln::model::create(std::move(spec), *kernels, pool, error);

@@ -50,7 +50,7 @@ beforeAll(() => {
 
 describe('kiln train PROJECT and the commands that read runs', () => {
   it('trains a project, printing one JSON line per epoch, and writes a run folder', async () => {
-    const r = await kiln('train', 'iris.kiln.json', '--epochs', '30', '--logdir', 'logs', '--run', 'first', '--json', '--seed', '2');
+    const r = await kiln('train', 'iris.kiln.json', '--epochs', '30', '--logdir', 'logs', '--run', 'first', '--json', '--seed', '2', '--threads', '1');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(31);
@@ -61,7 +61,7 @@ describe('kiln train PROJECT and the commands that read runs', () => {
     expect(end.test.accuracy).toBeGreaterThan(0.8);
     const runFile = JSON.parse(readFileSync(join(dir, 'logs', 'first', 'run.json'), 'utf8'));
     expect(runFile).toMatchObject({ status: 'completed', epochsDone: 30, data: 'iris.npz', samples: { train: 108, validation: 12, test: 30 } });
-    expect(runFile.training.seed).toBe(2);
+    expect(runFile.training).toMatchObject({ seed: 2, cpuThreads: 1 });
     expect(existsSync(join(dir, 'logs', 'first', 'checkpoints', 'best', 'checkpoint'))).toBe(true);
   }, 60_000);
 
@@ -150,6 +150,11 @@ describe('kiln train PROJECT and the commands that read runs', () => {
     const keys = await kiln('train', 'iris.kiln.json', '--data', 'x.npz');
     expect(keys.code).toBe(1);
     expect(keys.stderr).toMatch(/has no "x_train" array \(it has "input"\)/);
+    for (const [threads, why] of [['0', 'a whole number of at least 1, got "0"'], ['300', 'at most 256, got 300']]) {
+      const r = await kiln('train', 'iris.kiln.json', '--data', 'sample:iris', '--threads', threads);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--threads must be ${why}`);
+    }
     const lr = await kiln('train', '--data', 'sample:iris');
     expect(lr.code).toBe(2);
     expect(lr.stderr).toContain('--data needs a PROJECT');

@@ -81,6 +81,13 @@ describe('profileRun', () => {
     const wrong = { x: [{ shape: [64, 28, 28, 3], data: new Float32Array(64 * 28 * 28 * 3) }], y: [new Int32Array(64)] };
     await expect(profileRun({ model: cnnDoc, training, data: wrong, steps: 2, peak: false })).rejects.toThrow(/the x array for input 'image' has shape \(64, 28, 28, 3\)/);
   });
+
+  it('profiles on the CPU threads the training settings give', async () => {
+    for (const cpuThreads of [1, 3]) {
+      const report = await profileRun({ model: cnnDoc, training: { ...training, device: 'cpu', cpuThreads }, data: digits(64), steps: 3, windows: 1, overhead: false, peak: false });
+      expect(report.timeline!.threads).toBe(cpuThreads);
+    }
+  });
 });
 
 describe('ProfileService', () => {

@@ -13,8 +13,9 @@ const gpu = addon.devices().find((d) => d.backend === 'cuda')!;
 const training = (extra: Partial<TrainingConfig>): TrainingConfig => ({ ...defaultTrainingConfig(), ...extra });
 
 describe('choosing the device', () => {
-  it('trains on the CPU when asked, whatever the machine has', () => {
+  it('trains on the CPU when asked, whatever the machine has, with the threads the settings give', () => {
     expect(chooseDevice(training({ device: 'cpu' }))).toEqual({ backend: 'cpu' });
+    expect(chooseDevice(training({ device: 'cpu', cpuThreads: 1 }))).toEqual({ backend: 'cpu', threads: 1 });
   });
 
   it.skipIf(gpu.available)('without a GPU: auto is the CPU, and requiring the GPU says why it cannot be used', async () => {

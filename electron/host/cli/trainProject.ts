@@ -33,6 +33,7 @@ ${DATA_FLAGS_USAGE}
   --precision P      float32, mixed_bfloat16 or mixed_float16 (bfloat16 or float16 products on the GPU,
                      float16 with dynamic loss scaling; default: the project's, float32)
   --gpu-memory-limit MIB  cap Kiln's GPU memory at MIB (default: grow as needed)
+  --threads N        CPU threads the training computes with (default: the project's, one per core)
   --logdir DIR       folder of run folders (default: runs/ beside the project)
   --run NAME         the run folder's name (default: PROJECT-YYYYMMDD-HHMMSS)
   --json             print one JSON object per line: one per epoch, then a summary
@@ -42,7 +43,7 @@ Without PROJECT (the starter model): --epochs N (200), --batch-size N (16), --lr
 
 Exit status: 0 when training completed, 1 when it failed, 130 when interrupted (Ctrl+C).`;
 
-/** The --device, --precision and --gpu-memory-limit flags as training settings (absent flags: none). */
+/** The --device, --precision, --gpu-memory-limit and --threads flags as training settings (absent flags: none). */
 export function deviceFlags(values: Record<string, string | boolean | undefined>): Partial<TrainingConfig> {
   const out: Partial<TrainingConfig> = {};
   const device = values.device as string | undefined;
@@ -57,6 +58,9 @@ export function deviceFlags(values: Record<string, string | boolean | undefined>
   }
   const limit = intOption(values['gpu-memory-limit'] as string | undefined, 'gpu-memory-limit', undefined, 1);
   if (limit !== undefined) out.gpuMemoryLimitMiB = limit;
+  const threads = intOption(values.threads as string | undefined, 'threads', undefined, 1);
+  if (threads !== undefined && threads > 256) throw new UsageError(`--threads must be at most 256, got ${threads}`, TRAIN_USAGE);
+  if (threads !== undefined) out.cpuThreads = threads;
   return out;
 }
 

@@ -63,12 +63,13 @@ export async function profileRun(options: ProfileRunOptions): Promise<ProfileRep
   if (!Number.isInteger(steps) || steps < 1) throw new TrainingError([`the number of steps to profile must be a whole number of at least 1, got ${steps}`]);
   // Where the training would run (the GPU when one is usable), unless the caller says.
   let backend = options.backend;
+  let threads: number | undefined;
   if (!backend) {
     const device = chooseDevice(options.training);
     if ('error' in device) throw new TrainingError([device.error]);
-    backend = device.backend;
+    ({ backend, threads } = device);
   }
-  const { model, spec, analysis } = buildNativeModel(options.model, options.training, options.initialWeights, backend);
+  const { model, spec, analysis } = buildNativeModel(options.model, options.training, options.initialWeights, backend, threads);
   const prepared = prepareData(options.data, spec, analysis, 'the profiling data');
   const probe = () => (backend === 'cuda' ? gpuPeak(spec.precision === 'mixed_bfloat16' ? 'bfloat16' : 'float32') : machinePeak({ configDir: options.configDir }));
   const peak = options.peak === false ? undefined : (options.peak ?? (await probe()));

@@ -7,18 +7,19 @@ import type { TrainingConfig } from '../../../common/model/index.js';
 import { loadAddon, type BackendName, type NativeAddon } from '../addon.js';
 
 export type DeviceChoice =
-  /** `note`, for the run's notes, when it trains on the GPU. */
-  | { backend: BackendName; note?: string }
+  /** `note`, for the run's notes, when it trains on the GPU; `threads`, the CPU's when the settings cap them. */
+  | { backend: BackendName; note?: string; threads?: number }
   | { error: string };
 
 export function chooseDevice(training: TrainingConfig, addon: NativeAddon = loadAddon()): DeviceChoice {
   const wanted = training.device ?? 'auto';
   const gpu = addon.devices().find((d) => d.backend === 'cuda');
-  if (wanted === 'cpu') return { backend: 'cpu' };
+  const cpu = (): DeviceChoice => (training.cpuThreads ? { backend: 'cpu', threads: training.cpuThreads } : { backend: 'cpu' });
+  if (wanted === 'cpu') return cpu();
   if (!gpu?.available) {
     const why = gpu?.reason ?? 'no CUDA plugin';
     if (wanted === 'gpu') return { error: `the training settings ask for the GPU, which cannot be used here: ${why}` };
-    return { backend: 'cpu' };
+    return cpu();
   }
   addon.setGpuMemoryLimit(training.gpuMemoryLimitMiB ?? 0);
   const limit = training.gpuMemoryLimitMiB ? `, at most ${training.gpuMemoryLimitMiB} MiB` : '';

@@ -170,12 +170,12 @@ export interface RunResult {
 const DEFAULT_LR: Record<string, number> = { sgd: 0.01, adam: 0.001, adamw: 0.001, rmsprop: 0.001 };
 
 /** Lowers a model and builds it on the engine, with `weights` (any subset) loaded. */
-export function buildNativeModel(model: ModelDoc, training: TrainingConfig, weights?: Weights, backend?: BackendName): { model: NativeModel; spec: EngineModelSpec; analysis: ModelAnalysis } {
+export function buildNativeModel(model: ModelDoc, training: TrainingConfig, weights?: Weights, backend?: BackendName, threads?: number): { model: NativeModel; spec: EngineModelSpec; analysis: ModelAnalysis } {
   const lowered = lowerModel(model, training);
   if (!lowered.ok) throw new TrainingError(lowered.issues.map((i) => i.message));
   let native: NativeModel;
   try {
-    native = new (loadAddon().Model)(lowered.spec, backend ? { backend } : undefined);
+    native = new (loadAddon().Model)(lowered.spec, backend ? { backend, ...(threads ? { threads } : {}) } : undefined);
   } catch (err) {
     throw new TrainingError([`the engine cannot build this model: ${(err as Error).message}`]);
   }
@@ -345,13 +345,14 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
   };
 
   let backend = options.backend;
+  let threads: number | undefined;
   if (!backend) {
     const device = chooseDevice(training);
     if ('error' in device) throw new TrainingError([device.error]);
-    backend = device.backend;
+    ({ backend, threads } = device);
     if (device.note) note(device.note);
   }
-  const { model, spec, analysis } = buildNativeModel(options.model, training, options.initialWeights, backend);
+  const { model, spec, analysis } = buildNativeModel(options.model, training, options.initialWeights, backend, threads);
   const all = prepare(options.data, spec, analysis, 'the training data', note);
   let train = all;
   let validation: Prepared | undefined;

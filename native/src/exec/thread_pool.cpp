@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #if defined(_MSC_VER)
 #include <intrin.h>
@@ -150,6 +151,18 @@ void thread_pool::worker_main(int32_t index) {
 thread_pool& default_thread_pool() {
   static thread_pool* pool = new thread_pool(0);
   return *pool;
+}
+
+thread_pool* shared_thread_pool(int32_t threads) {
+  if (threads <= 1) return nullptr;
+  thread_pool& shared = default_thread_pool();
+  if (threads == shared.size()) return &shared;
+  static std::mutex mutex;
+  static auto* pools = new std::map<int32_t, std::unique_ptr<thread_pool>>();
+  std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<thread_pool>& pool = (*pools)[threads];
+  if (!pool) pool = std::make_unique<thread_pool>(threads);
+  return pool.get();
 }
 
 }  // namespace kiln

@@ -97,4 +97,9 @@ class thread_pool {
 // so worker threads never race static destructors at process exit.
 thread_pool& default_thread_pool();
 
+// A process-wide pool of `threads` threads (the default pool at its size), created on first use
+// and kept like it: GEMM calls and models that ask for fewer threads than the hardware share it.
+// Null for one thread, where loops run on the caller.
+thread_pool* shared_thread_pool(int32_t threads);
+
 }  // namespace kiln

@@ -161,6 +161,9 @@ export function TrainingForm() {
         <Row label="GPU memory limit (MiB)">
           <NumberField value={t.gpuMemoryLimitMiB ?? Number.NaN} testId="gpu-memory-input" step={1} placeholder="grow as needed" onValueChange={(v) => set({ gpuMemoryLimitMiB: Number.isNaN(v) ? undefined : v })} />
         </Row>
+        <Row label="CPU threads">
+          <NumberField value={t.cpuThreads ?? Number.NaN} testId="cpu-threads-input" step={1} placeholder="one per core" onValueChange={(v) => set({ cpuThreads: Number.isNaN(v) ? undefined : v })} />
+        </Row>
       </fieldset>
 
       <fieldset disabled={training}>

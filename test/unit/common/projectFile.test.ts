@@ -74,6 +74,11 @@ describe('project files', () => {
     expect(errorsOf({ format: 'kiln-project', version: 2, model: defaultModel(), training: { ...defaultTrainingConfig(), precision: 'float16' } })).toEqual([
       'training.precision must be one of "float32", "mixed_bfloat16", "mixed_float16", not "float16"',
     ]);
+    const threads = validateTrainingConfig({ cpuThreads: 3 });
+    expect(threads.ok && threads.config.cpuThreads).toBe(3);
+    expect(errorsOf({ format: 'kiln-project', version: 2, model: defaultModel(), training: { ...defaultTrainingConfig(), cpuThreads: 0 } })).toEqual([
+      expect.stringMatching(/^training\.cpuThreads must be .*1/),
+    ]);
     const lowered = lowerModel(defaultModel(), { ...defaultTrainingConfig(), precision: 'mixed_float16' });
     expect(lowered.ok && lowered.spec.precision).toBe('mixed_float16');
   });
