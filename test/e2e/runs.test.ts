@@ -19,10 +19,16 @@ const status = () => page.getByTestId('engine-status');
 /** The first chart of a loss tag (Kiln writes `batch_loss` and `epoch_loss`, as Keras does). */
 const lossChart = () => page.locator('[data-testid="scalar-chart"][data-tag*="loss"]').first();
 
-async function train(epochs: number): Promise<void> {
+async function train(epochs: number, cpuThreads?: number): Promise<void> {
   await page.getByTestId('mode-model').click();
   await page.getByTestId('tab-training').click();
   await page.getByTestId('epochs-input').fill(String(epochs));
+  if (cpuThreads !== undefined) {
+    await page.getByTestId('cpu-threads-input').fill('0');
+    await expect.poll(() => page.getByTestId('training-problems').textContent()).toContain('training.cpuThreads must be');
+    await page.getByTestId('cpu-threads-input').fill(String(cpuThreads));
+    await expect.poll(() => page.getByTestId('training-problems').count()).toBe(0);
+  }
   await page.getByTestId('train-button').click();
 }
 
@@ -34,10 +40,10 @@ describe('the Runs view in Chromium', () => {
   it('charts a running run live, overlays two runs, compares them in the table, shows gradient histograms, and stops a run', async () => {
     await expect.poll(() => status().getAttribute('data-status'), { timeout: 15_000 }).toBe('ready');
 
-    // A finished run to compare with, then a long one to watch.
+    // A finished run to compare with, then a long one to watch, on one CPU thread (a core left to the page).
     await train(20);
     await expect.poll(() => status().getAttribute('data-status'), { timeout: 30_000 }).toBe('completed');
-    await train(100_000);
+    await train(100_000, 1);
     await expect.poll(() => status().getAttribute('data-status'), { timeout: 15_000 }).toBe('training');
 
     await page.getByTestId('mode-runs').click();
@@ -85,5 +91,11 @@ describe('the Runs view in Chromium', () => {
     await expect.poll(() => page.locator('[data-testid="run-row"]:has([data-status="running"])').count(), { timeout: 15_000 }).toBe(0);
     await expect.poll(() => page.getByTestId('run-details').getByTestId('run-status').getAttribute('data-status')).toBe('stopped');
     await page.screenshot({ path: join(E2E_ARTEFACTS, 'runs-stopped.png') });
+
+    // Edit a copy: the stopped run's settings, its CPU threads included, back in the editor.
+    await page.getByTestId('run-duplicate').click();
+    await page.getByTestId('tab-training').click();
+    await expect.poll(() => page.getByTestId('epochs-input').inputValue()).toBe('100000');
+    expect(await page.getByTestId('cpu-threads-input').inputValue()).toBe('1');
   });
 });
