@@ -15,6 +15,7 @@
 #include <string>
 
 #include "js_errors.h"
+#include "js_values.h"
 #include "cpu/cpu_features.h"
 #include "cpu/gemm.h"
 #include "exec/thread_pool.h"
@@ -26,7 +27,6 @@ using kiln::js::throw_type;
 using kiln::js::type_name;
 
 constexpr double kiln_max_dim = 2147483647.0;
-constexpr int32_t kiln_max_threads = 256;
 
 std::string format_number(double d) {
   if (std::floor(d) == d && std::fabs(d) < 9.007199254740992e15) {
@@ -114,11 +114,7 @@ bool read_options(Napi::Env env, const Napi::Value& v, run_options* out) {
   }
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value threads = o.Get("threads");
-  if (!threads.IsUndefined()) {
-    int64_t count = 0;
-    if (!read_int(env, threads, "options.threads", 1, kiln_max_threads, &count)) return false;
-    out->pool = kiln::shared_thread_pool(static_cast<int32_t>(count));
-  }
+  if (!threads.IsUndefined() && !kiln::js::read_thread_pool(env, threads, "options.threads", out->pool)) return false;
   Napi::Value isa = o.Get("isa");
   if (!isa.IsUndefined()) {
     if (!isa.IsString()) {

@@ -100,6 +100,18 @@ std::vector<std::string> backend_names() {
   return names;
 }
 
+bool read_thread_pool(Napi::Env env, const Napi::Value& v, const std::string& what, thread_pool*& pool) {
+  constexpr int32_t max_threads = 256;
+  const double n = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
+  if (!(n >= 1 && n <= max_threads && n == static_cast<int32_t>(n))) {
+    const std::string got = v.IsNumber() ? v.ToString().Utf8Value() : "not a number";
+    Napi::RangeError::New(env, what + " is " + got + "; it must be a whole number between 1 and " + std::to_string(max_threads)).ThrowAsJavaScriptException();
+    return false;
+  }
+  pool = shared_thread_pool(static_cast<int32_t>(n));
+  return true;
+}
+
 bool backend_by_name(const std::string& name, const kernel_table*& kernels, thread_pool*& pool, std::string& error, bool& unknown) {
   unknown = false;
   pool = nullptr;

@@ -27,5 +27,8 @@ std::vector<std::string> backend_names();
 // The kernels and thread pool of a backend by name ("cpu", "reference", "cuda"); false with
 // `error` (a TypeError's text when `unknown` is set, else why the backend cannot run here).
 bool backend_by_name(const std::string& name, const kernel_table*& kernels, thread_pool*& pool, std::string& error, bool& unknown);
+// A thread count (`what`, e.g. "options.threads": a whole number from 1 to 256) as the shared
+// pool of that size (null for one thread: loops run on the caller).
+bool read_thread_pool(Napi::Env env, const Napi::Value& v, const std::string& what, thread_pool*& pool);
 
 }  // namespace kiln::js

@@ -419,16 +419,11 @@ class model_wrap : public Napi::ObjectWrap<model_wrap> {
     }
     const Napi::Value threads = options.Get("threads");
     if (!threads.IsUndefined()) {
-      const double n = threads.IsNumber() ? threads.As<Napi::Number>().DoubleValue() : 0;
-      if (!(n >= 1 && n <= 256 && n == static_cast<int32_t>(n))) {
-        throw_range(env, "options.threads must be a whole number from 1 to 256");
-        return;
-      }
       if (backend != "cpu") {
         throw_range(env, "options.threads applies to the cpu backend only (this model is on '" + backend + "')");
         return;
       }
-      pool = kiln::shared_thread_pool(static_cast<int32_t>(n));
+      if (!kiln::js::read_thread_pool(env, threads, "options.threads", pool)) return;
     }
     std::string error;
     state_->core = kiln::model::create(std::move(spec), *kernels, pool, error);

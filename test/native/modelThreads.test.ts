@@ -37,8 +37,8 @@ describe('a model with a set number of CPU threads', () => {
   });
 
   it('refuses a count that is not a whole number from 1 to 256, and threads on another backend', () => {
-    for (const threads of [0, 1.5, 257, '2']) {
-      expect(() => new addon.Model(spec, { backend: 'cpu', threads: threads as number })).toThrow('options.threads must be a whole number from 1 to 256');
+    for (const [threads, shown] of [[0, '0'], [1.5, '1.5'], [257, '257'], ['2', 'not a number']]) {
+      expect(() => new addon.Model(spec, { backend: 'cpu', threads: threads as number })).toThrow(`options.threads is ${shown}; it must be a whole number between 1 and 256`);
     }
     expect(() => new addon.Model(spec, { backend: 'reference', threads: 2 })).toThrow("options.threads applies to the cpu backend only (this model is on 'reference')");
   });
