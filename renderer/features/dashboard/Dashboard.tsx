@@ -53,7 +53,7 @@ export function Dashboard({ onOpenRuns }: { onOpenRuns?: () => void }) {
         )}
       </div>
       <div className="progress" aria-hidden={status !== 'training'}>
-        <div className={status === 'training' ? 'progress-bar active' : 'progress-bar'} style={{ width: `${(progress * 100).toFixed(1)}%` }} />
+        <div className="progress-bar" style={{ width: `${(progress * 100).toFixed(1)}%` }} />
       </div>
       <div className="stats">
         <Stat label="points" value={`${metrics.total}`} testId="stat-points" />
