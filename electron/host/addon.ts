@@ -42,7 +42,8 @@ export interface NativeFitEvent {
   learningRate: number;
   /** Seconds the step (an epoch: all its steps) waited for its batch from the prefetching worker. */
   dataWait: number;
-  seconds?: number;
+  /** A step's wall time since the previous step ended (data wait included), measured in the engine; an epoch's wall time. */
+  seconds: number;
   valLoss?: number;
   valMetrics?: Record<string, number>;
   /** This step completed the window that profileSteps asked for: profileWindow() has it. */

@@ -234,7 +234,7 @@ Napi::Object event_object(Napi::Env env, const kiln::model_spec& spec, const kil
   o.Set("metrics", metrics_object(env, spec, e.metrics));
   o.Set("learningRate", e.learning_rate);
   o.Set("dataWait", e.data_wait);
-  if (e.epoch_end) o.Set("seconds", e.seconds);
+  o.Set("seconds", e.seconds);
   if (e.profile_window_done) o.Set("profileWindowDone", true);
   if (spec.precision == "mixed_float16") {
     o.Set("lossScale", e.loss_scale);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineModelSpec, OptimizerSpec } from '../../common/model/engineSpec.js';
 import { defaultModel, defaultTrainingConfig, lowerModel } from '../../common/model/index.js';
 import type { NativeAddon, NativeFitEvent } from '../../electron/host/addon.js';
-import { classificationData, mlpSpec } from '../support/specs.js';
+import { classificationData, cnnSpec, mlpSpec } from '../support/specs.js';
 
 const addonPath = process.env.KILN_ADDON ?? fileURLToPath(new URL('../../native/build/Release/kiln_native.node', import.meta.url));
 const addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
@@ -283,6 +283,23 @@ describe('fit, evaluate, predict', () => {
     const m = new addon.Model(mlpSpec([4, 16, 3], { type: 'sgd' }));
     const r = await m.fit({ x: iris.x, y: iris.y }, { epochs: 1000, batchSize: 4, prefetch: true }, () => m.stop());
     expect(r.stopped).toBe(true);
+  });
+
+  it("times each step in the engine: its wall time since the previous step, the epoch's steps adding up to the epoch", async () => {
+    // A CNN whose steps take milliseconds, so the per-step times are well above the clock's grain.
+    const spec = cnnSpec({ input: [16, 16, 1], filters: 16, kernel: 3, pool: 2, classes: 4 }, { type: 'adam' });
+    const data = classificationData(16 * 12, [16, 16, 1], 4, 2);
+    const events: NativeFitEvent[] = [];
+    await new addon.Model(spec).fit(data, { epochs: 2, batchSize: 16 }, (e) => events.push(...e));
+    for (const epoch of [0, 1]) {
+      const steps = events.filter((e) => e.type === 'step' && e.epoch === epoch);
+      const end = events.find((e) => e.type === 'epoch' && e.epoch === epoch)!;
+      expect(steps).toHaveLength(12);
+      expect(steps.every((e) => e.seconds > 0 && e.seconds >= e.dataWait)).toBe(true);
+      const sum = steps.reduce((a, e) => a + e.seconds, 0);
+      expect(sum).toBeLessThanOrEqual(end.seconds);
+      expect(sum).toBeGreaterThan(end.seconds * 0.9);
+    }
   });
 
   it('takes a new learning rate between fits, as ReduceLROnPlateau does', async () => {

@@ -96,7 +96,7 @@ export async function profileRun(options: ProfileRunOptions): Promise<ProfileRep
     const onEvents = (events: NativeFitEvent[]) => {
       for (const e of events) {
         if (e.type === 'epoch') {
-          timed.wallSeconds += e.seconds ?? 0;
+          timed.wallSeconds += e.seconds;
           continue;
         }
         timed.steps++;

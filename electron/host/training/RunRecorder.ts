@@ -85,10 +85,8 @@ export class RunRecorder {
     this.check();
     const values: Record<string, number> = {};
     for (const [k, v] of Object.entries(logs)) values[`batch_${k}`] = v;
-    if (stepSeconds > 0) {
-      values.batch_samples_per_second = samples / stepSeconds;
-      values.batch_step_seconds = stepSeconds;
-    }
+    values.batch_samples_per_second = samples / stepSeconds;
+    values.batch_step_seconds = stepSeconds;
     this.scalars('train', globalStep, values);
     this.file.steps = globalStep;
     this.dirty = true;

@@ -54,10 +54,7 @@ export interface StepInfo {
   globalStep: number;
   /** Samples in this step's batch. */
   samples: number;
-  /**
-   * Seconds per step, measured on the host: the time between two deliveries of the engine's
-   * events divided by the steps delivered (the engine hands them over in batches).
-   */
+  /** The step's wall time, measured in the engine: since the previous step ended, data wait included. */
   stepSeconds: number;
   /** Running means over the epoch so far, Keras's names (loss, accuracy, ...). */
   logs: EpochLogs;
@@ -460,15 +457,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
         break;
       }
       const started = Date.now();
-      let delivered = started;
       let epochEvent: NativeFitEvent | undefined;
       let seen = 0;
       const sums = new Map<string, number>();
       const onEvents = (events: NativeFitEvent[]) => {
         const now = Date.now();
-        const stepEvents = events.reduce((n, e) => n + (e.type === 'step' ? 1 : 0), 0);
-        const stepSeconds = stepEvents > 0 ? (now - delivered) / 1000 / stepEvents : 0;
-        delivered = now;
         for (const e of events) {
           if (e.type === 'epoch') {
             epochEvent = e;
@@ -486,9 +479,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
             const logs: EpochLogs = {};
             for (const [k, v] of sums) if (k !== '') logs[k] = v / total;
             const globalStep = steps + step;
-            recorder?.step(globalStep, logs, n, stepSeconds);
+            recorder?.step(globalStep, logs, n, e.seconds);
             options.onStep?.({
-              epoch: epoch + 1, epochs: training.epochs, step, steps: stepsPerEpoch, globalStep, samples: n, stepSeconds,
+              epoch: epoch + 1, epochs: training.epochs, step, steps: stepsPerEpoch, globalStep, samples: n, stepSeconds: e.seconds,
               logs, batch: { loss: e.loss, ...e.metrics }, seconds: (now - started) / 1000, dataWait: e.dataWait,
             });
           }

@@ -377,6 +377,7 @@ std::string model::fit(const dataset& train, const fit_options& o,
     epoch_event.epoch = epoch;
     epoch_event.metrics.assign(n_metrics, 0.0);
     prefetch.start_epoch(&order);
+    clock::time_point step_end = started;
     const int64_t batches = full + (rest > 0 ? 1 : 0);
     // On a device, batch b's copy is queued while step b - 1 computes (on the device's copy queue,
     // into the plan's other batch buffers); batch 0's here.
@@ -470,6 +471,9 @@ std::string model::fit(const dataset& train, const fit_options& o,
       epoch_event.loss += e.loss * n;
       for (size_t k = 0; k < n_metrics; ++k) epoch_event.metrics[k] += e.metrics[k] * n;
       e.profile_window_done = profiled && profiled_step_done(c, step_start, e, prefetch.bytes());
+      const clock::time_point now = clock::now();
+      e.seconds = std::chrono::duration<double>(now - step_end).count();
+      step_end = now;
       if (on_event) on_event(e);
     }
     prefetch.finish_epoch();

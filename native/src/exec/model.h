@@ -50,7 +50,8 @@ struct fit_event {
   bool has_validation = false;
   double val_loss = 0;
   std::vector<double> val_metrics;
-  double seconds = 0;          // epoch end: the epoch's wall time
+  double seconds = 0;          // step: its wall time since the previous step ended (the epoch's first: since it
+                               // started), data wait included; epoch end: the epoch's wall time
   double data_wait = 0;        // seconds the step (epoch end: all steps) waited for its batch
   bool profile_window_done = false;  // this step completed a window asked for with profile_steps
   // mixed_float16 only (else 0): the loss scale after this step (epoch end: now), and whether the
