@@ -164,7 +164,7 @@ async function withDashboard(request) {
   }
 }
 
-/** Interleaved rounds of one configuration; prints them and returns the medians. */
+/** Interleaved rounds of one configuration; prints each round and the medians. */
 async function measure(label, request, control) {
   const f = { headless: [], dashboard: [], control: [], chromium: [], updates: [] };
   console.log(`${label}: warm-up ${(await trainOnce(rpc, request)).toFixed(0)} samples/s`); // data cache, page cache

@@ -38,6 +38,8 @@ export interface ReduceLROnPlateauConfig {
 export const TRAINING_DEVICES = ['auto', 'cpu', 'gpu'] as const;
 export type TrainingDevice = (typeof TRAINING_DEVICES)[number];
 export const PRECISIONS = ['float32', 'mixed_bfloat16', 'mixed_float16'] as const;
+/** The most CPU threads a training may ask for (the engine's limit too). */
+export const MAX_CPU_THREADS = 256;
 export type Precision = (typeof PRECISIONS)[number];
 
 export interface TrainingConfig {

@@ -6,7 +6,7 @@
  */
 import type { LossName, MetricName, OptimizerSpec } from '../model/engineSpec.js';
 import type { EdgeDoc, GroupDoc, LayerDoc, LayoutDoc, ModelDoc, ParamValue, Point } from '../model/ModelDoc.js';
-import { defaultTrainingConfig, PRECISIONS, TRAINING_DEVICES, type LossConfig, type TrainingConfig } from '../model/trainingConfig.js';
+import { defaultTrainingConfig, MAX_CPU_THREADS, PRECISIONS, TRAINING_DEVICES, type LossConfig, type TrainingConfig } from '../model/trainingConfig.js';
 
 export const PROJECT_FORMAT = 'kiln-project';
 export const PROJECT_VERSION = 2;
@@ -381,7 +381,7 @@ function checkTrainingConfig(c: Checker, v: Json, path: string): TrainingConfig 
   if (o.device !== undefined) out.device = c.oneOf(o.device, `${path}.device`, TRAINING_DEVICES);
   if (o.precision !== undefined) out.precision = c.oneOf(o.precision, `${path}.precision`, PRECISIONS);
   if (o.gpuMemoryLimitMiB !== undefined) out.gpuMemoryLimitMiB = c.number(o.gpuMemoryLimitMiB, `${path}.gpuMemoryLimitMiB`, { min: 1, integer: true });
-  if (o.cpuThreads !== undefined) out.cpuThreads = c.number(o.cpuThreads, `${path}.cpuThreads`, { min: 1, max: 256, integer: true });
+  if (o.cpuThreads !== undefined) out.cpuThreads = c.number(o.cpuThreads, `${path}.cpuThreads`, { min: 1, max: MAX_CPU_THREADS, integer: true });
   if (o.callbacks !== undefined) out.callbacks = checkCallbacks(c, o.callbacks, `${path}.callbacks`);
   return c.errors.length > before ? undefined : out;
 }

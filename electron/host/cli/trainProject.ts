@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkDataFitsModel } from '../../../common/data/checkLabels.js';
-import { analyzeModel, PRECISIONS, TRAINING_DEVICES, type Precision, type TrainingConfig, type TrainingDevice } from '../../../common/model/index.js';
+import { analyzeModel, MAX_CPU_THREADS, PRECISIONS, TRAINING_DEVICES, type Precision, type TrainingConfig, type TrainingDevice } from '../../../common/model/index.js';
 import { loadProject } from '../project/projectStore.js';
 import { DATA_FLAGS_USAGE, dataOptionsFromFlags, DataSpecError, loadDataSpec } from '../training/dataSpec.js';
 import { runTraining, TrainingError } from '../training/runTraining.js';
@@ -59,7 +59,7 @@ export function deviceFlags(values: Record<string, string | boolean | undefined>
   const limit = intOption(values['gpu-memory-limit'] as string | undefined, 'gpu-memory-limit', undefined, 1);
   if (limit !== undefined) out.gpuMemoryLimitMiB = limit;
   const threads = intOption(values.threads as string | undefined, 'threads', undefined, 1);
-  if (threads !== undefined && threads > 256) throw new UsageError(`--threads must be at most 256, got ${threads}`, TRAIN_USAGE);
+  if (threads !== undefined && threads > MAX_CPU_THREADS) throw new UsageError(`--threads must be at most ${MAX_CPU_THREADS}, got ${threads}`, TRAIN_USAGE);
   if (threads !== undefined) out.cpuThreads = threads;
   return out;
 }
